@@ -1,0 +1,7 @@
+"""plexbooks: Plex Media Server integration for audiobook request managers."""
+
+from __future__ import annotations
+
+__version__ = "0.1.0"
+
+__all__ = ["__version__"]

@@ -1,0 +1,31 @@
+"""Error types raised by plexbooks; every error a caller may see derives from PlexbooksError."""
+
+from __future__ import annotations
+
+
+class PlexbooksError(Exception):
+    """Base class of every plexbooks error; its message is safe to show a user."""
+
+
+class ConfigError(PlexbooksError):
+    """A setting is missing or has a value plexbooks cannot use."""
+
+
+class PlexUnreachable(PlexbooksError):
+    """Plex (a Media Server or plex.tv) could not be reached: refused, DNS, timeout, dropped."""
+
+
+class PlexAuthError(PlexbooksError):
+    """Plex refused the token (HTTP 401 or 403)."""
+
+
+class PlexResponseError(PlexbooksError):
+    """Plex answered, but with a bad status or a body plexbooks cannot parse."""
+
+
+class ScanRunning(PlexbooksError):
+    """A scan was requested while another one holds the scan lease."""
+
+    def __init__(self, run_id: int | None) -> None:
+        super().__init__(f"a scan is already running (run {run_id})")
+        self.run_id = run_id
