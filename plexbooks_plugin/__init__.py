@@ -4,4 +4,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-__all__ = ["__version__"]
+from .extension import PlexBooks  # noqa: E402  (the version must exist before submodules import)
+
+__all__ = ["PlexBooks", "__version__"]

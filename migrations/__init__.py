@@ -1,0 +1,1 @@
+"""Alembic migrations of the plexbooks tables (shipped inside the wheel)."""

@@ -1,0 +1,138 @@
+"""PlexBooksCore: the database, the secret box and the Plex connections, usable with or without Flask."""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING
+
+import requests
+from sqlalchemy.orm import Session
+
+from . import repository as repo
+from .crypto import SecretBox
+from .db import Database
+from .errors import ConfigError
+from .matching import LibraryIndex
+
+if TYPE_CHECKING:
+    from .plex.client import PlexClient
+    from .plex.plextv import PlexTV
+
+DEFAULT_PLEX_TV_URL = "https://plex.tv"
+DEFAULT_PLEX_APP_URL = "https://app.plex.tv"
+
+
+class PlexBooksCore:
+    """Everything a scan, a hook, a view or the CLI needs, owned in one place."""
+
+    def __init__(
+        self,
+        db: Database,
+        box: SecretBox,
+        *,
+        plex_tv_url: str = DEFAULT_PLEX_TV_URL,
+        plex_app_url: str = DEFAULT_PLEX_APP_URL,
+        http_session: requests.Session | None = None,
+        plex_timeout: tuple[float, float] = (5.0, 30.0),
+        plex_retries: int = 2,
+    ) -> None:
+        self.db = db
+        self.box = box
+        self.plex_tv_url = plex_tv_url.rstrip("/")
+        self.plex_app_url = plex_app_url.rstrip("/")
+        self.http_session = http_session
+        self.plex_timeout = plex_timeout
+        self.plex_retries = plex_retries
+        # Unique per process and per core, so leases tell workers (and tests' cores) apart.
+        self.holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._index: LibraryIndex | None = None
+        self._index_version = -1
+        self._index_lock = threading.Lock()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Yield a database session that commits on success."""
+        with self.db.session() as session:
+            yield session
+
+    # -- settings ---------------------------------------------------------
+
+    def get_setting(self, key: str) -> str | None:
+        """Read one setting (secrets decrypted)."""
+        with self.session() as session:
+            return repo.get_setting(session, key, self.box)
+
+    def set_setting(self, key: str, value: str | None) -> None:
+        """Validate and store one setting (secrets encrypted)."""
+        with self.session() as session:
+            repo.set_setting(session, key, value, self.box)
+
+    def client_identifier(self) -> str:
+        """Return this install's X-Plex-Client-Identifier."""
+        with self.session() as session:
+            return repo.get_or_create_client_identifier(session)
+
+    # -- Plex -------------------------------------------------------------
+
+    def plex_configured(self) -> bool:
+        """Say whether a server URL and a token are stored."""
+        with self.session() as session:
+            return bool(repo.get_setting(session, "plex_url") and repo.get_setting(session, "plex_token", self.box))
+
+    def plex_client(self, url: str | None = None, token: str | None = None) -> PlexClient:
+        """Build a client for the configured server (or for `url`/`token` while testing a connection)."""
+        from .plex.client import PlexClient
+
+        with self.session() as session:
+            url = url or repo.get_setting(session, "plex_url")
+            token = token or repo.get_setting(session, "plex_token", self.box)
+            identifier = repo.get_or_create_client_identifier(session)
+        if not url:
+            raise ConfigError("no Plex server is configured yet: set its URL in Settings")
+        if not token:
+            raise ConfigError("no Plex token is stored yet: sign in with Plex or paste a token in Settings")
+        return PlexClient(
+            url, token, session=self.http_session, timeout=self.plex_timeout, retries=self.plex_retries,
+            client_identifier=identifier,
+        )
+
+    def plextv(self) -> PlexTV:
+        """Build a plex.tv client carrying this install's identifier."""
+        from .plex.plextv import PlexTV
+
+        return PlexTV(
+            self.plex_tv_url, self.plex_app_url, client_identifier=self.client_identifier(),
+            session=self.http_session, timeout=self.plex_timeout,
+        )
+
+    def library_section(self) -> str:
+        """Return the configured library section id."""
+        section = self.get_setting("library_id")
+        if not section:
+            raise ConfigError("no audiobook library is selected yet: pick one in Settings")
+        return section
+
+    # -- matching index ---------------------------------------------------
+
+    def library_index(self) -> LibraryIndex:
+        """Return the in-memory match index, rebuilt only when another scan changed the library."""
+        with self.session() as session:
+            version = repo.library_version(session)
+            if self._index is not None and version == self._index_version:
+                return self._index
+            with self._index_lock:
+                if self._index is None or version != self._index_version:
+                    self._index = LibraryIndex(repo.library_candidates(session))
+                    self._index_version = version
+                return self._index
+
+    def invalidate_index(self) -> None:
+        """Drop the cached index (the next lookup rebuilds it)."""
+        with self._index_lock:
+            self._index = None
+            self._index_version = -1

@@ -1,0 +1,104 @@
+"""The settings plexbooks knows: their names, defaults, validation and which ones are secret."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .errors import ConfigError
+
+
+def _parse_url(value: str) -> str:
+    value = value.strip().rstrip("/")
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError("the Plex server URL must start with http:// or https:// and name a host")
+    if parts.username or parts.password:
+        raise ConfigError("put the token in plex_token, not in the server URL")
+    return value
+
+
+def _parse_nonempty(value: str) -> str:
+    value = value.strip()
+    if not value:
+        raise ConfigError("a value is required")
+    return value
+
+
+def _positive_number(minimum: float, maximum: float, unit: str) -> Callable[[str], str]:
+    def parse(value: str) -> str:
+        try:
+            number = float(value)
+        except ValueError as err:
+            raise ConfigError(f"expected a number of {unit}, got {value!r}") from err
+        if not minimum <= number <= maximum:
+            raise ConfigError(f"must be between {minimum:g} and {maximum:g} {unit}")
+        return f"{number:g}"
+
+    return parse
+
+
+def _parse_bool(value: str) -> str:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return "true"
+    if lowered in ("0", "false", "no", "off"):
+        return "false"
+    raise ConfigError(f"expected true or false, got {value!r}")
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """What one setting accepts."""
+
+    key: str
+    description: str
+    parse: Callable[[str], str]
+    default: str | None = None
+    secret: bool = False
+    public: bool = True  # settable from the CLI and the settings page
+
+
+SPECS: dict[str, SettingSpec] = {
+    spec.key: spec
+    for spec in (
+        SettingSpec("plex_url", "Plex Media Server URL, e.g. http://192.168.1.10:32400", _parse_url),
+        SettingSpec("plex_token", "Plex token with access to the server", _parse_nonempty, secret=True),
+        SettingSpec("library_id", "section id of the audiobook (music-type) library", _parse_nonempty),
+        SettingSpec("full_scan_hours", "hours between full scans", _positive_number(0.1, 24 * 7, "hours"), "6"),
+        SettingSpec(
+            "recent_scan_minutes",
+            "minutes between recently-added polls (0 turns the poll off)",
+            _positive_number(0, 24 * 60, "minutes"),
+            "5",
+        ),
+        SettingSpec("refresh_after_import", "ask Plex to scan a folder after an import", _parse_bool, "true"),
+        SettingSpec("api_key", "the host's key for the X-Plexbooks-Key header", _parse_nonempty, secret=True),
+        # Internal state, kept with the settings because it is a handful of values.
+        SettingSpec("client_identifier", "X-Plex-Client-Identifier of this install", _parse_nonempty, public=False),
+        SettingSpec("plex_machine_identifier", "machineIdentifier of the configured server", _parse_nonempty, public=False),
+        SettingSpec("recent_watermark", "addedAt of the newest item the last poll saw", _parse_nonempty, public=False),
+        SettingSpec("library_version", "bumped whenever the mirrored library changes", _parse_nonempty, "0", public=False),
+        SettingSpec("pending_removal", "JSON of removals awaiting admin confirmation", _parse_nonempty, public=False),
+    )
+}
+
+PUBLIC_KEYS = tuple(key for key, spec in SPECS.items() if spec.public)
+
+
+def spec_for(key: str) -> SettingSpec:
+    """Return the spec of a known setting or raise ConfigError naming the valid keys."""
+    try:
+        return SPECS[key]
+    except KeyError:
+        raise ConfigError(f"unknown setting {key!r}; known settings: {', '.join(PUBLIC_KEYS)}") from None
+
+
+def validate(key: str, value: str) -> str:
+    """Return the canonical form of `value` for `key`, or raise ConfigError saying what is wrong."""
+    spec = spec_for(key)
+    try:
+        return spec.parse(value)
+    except ConfigError as err:
+        raise ConfigError(f"{key}: {err}") from None

@@ -1,0 +1,131 @@
+"""Shared fixtures: an isolated database (SQLite, or a PostgreSQL schema per run), a core, a Flask app."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from plexbooks_plugin.core import PlexBooksCore
+from plexbooks_plugin.crypto import SecretBox
+from plexbooks_plugin.db import Database
+from plexbooks_plugin.models import Base
+
+TEST_SECRET = "test-secret-key-not-for-production"
+PG_ENV = "PLEXBOOKS_TEST_DATABASE_URL"
+
+
+def _schema_url(base_url: str, schema: str) -> str:
+    """Point every connection of `base_url` at `schema` (libpq options travel in the URL)."""
+    url = make_url(base_url)
+    return url.update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(hide_password=False)
+
+
+class DatabaseFactory:
+    """Makes empty databases of the kind this run tests: SQLite files, or PostgreSQL schemas."""
+
+    def __init__(self, tmp_dir: Path) -> None:
+        self.tmp_dir = tmp_dir
+        self.pg_base = os.environ.get(PG_ENV)
+        self._schemas: list[str] = []
+
+    @property
+    def dialect(self) -> str:
+        """'postgresql' when the run targets PostgreSQL, else 'sqlite'."""
+        return "postgresql" if self.pg_base else "sqlite"
+
+    def new_url(self) -> str:
+        """Return the URL of a new, empty database."""
+        name = f"pbt_{os.getpid()}_{uuid.uuid4().hex[:10]}"
+        if not self.pg_base:
+            return f"sqlite:///{self.tmp_dir / (name + '.db')}"
+        engine = create_engine(self.pg_base)
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{name}"'))
+        engine.dispose()
+        self._schemas.append(name)
+        return _schema_url(self.pg_base, name)
+
+    def cleanup(self) -> None:
+        """Drop the PostgreSQL schemas this run made."""
+        if not self.pg_base or not self._schemas:
+            return
+        engine = create_engine(self.pg_base)
+        with engine.begin() as conn:
+            for name in self._schemas:
+                conn.execute(text(f'DROP SCHEMA IF EXISTS "{name}" CASCADE'))
+        engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_factory(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DatabaseFactory]:
+    """Make empty databases for tests that need their own (migrations, several processes)."""
+    factory = DatabaseFactory(tmp_path_factory.mktemp("db"))
+    yield factory
+    factory.cleanup()
+
+
+@pytest.fixture(scope="session")
+def shared_database_url(database_factory: DatabaseFactory) -> str:
+    """One migrated database per run; tests empty its tables instead of recreating it."""
+    url = database_factory.new_url()
+    database = Database(url)
+    database.upgrade()
+    database.dispose()
+    return url
+
+
+@pytest.fixture
+def database_url(shared_database_url: str) -> str:
+    """The shared database, emptied before the test."""
+    engine = create_engine(shared_database_url)
+    with engine.begin() as conn:
+        for table in reversed(Base.metadata.sorted_tables):
+            conn.execute(table.delete())
+    engine.dispose()
+    return shared_database_url
+
+
+@pytest.fixture
+def database(database_url: str) -> Iterator[Database]:
+    """A Database on the emptied shared database."""
+    db = Database(database_url)
+    yield db
+    db.dispose()
+
+
+@pytest.fixture
+def box() -> SecretBox:
+    """The secret box the tests encrypt with."""
+    return SecretBox(TEST_SECRET)
+
+
+@pytest.fixture
+def core(database: Database, box: SecretBox) -> PlexBooksCore:
+    """A core on the test database, with short Plex timeouts and no retry delay surprises."""
+    return PlexBooksCore(database, box, plex_timeout=(2.0, 5.0), plex_retries=1)
+
+
+def make_app(database_url: str, instance_path: Path, **config: Any) -> Any:
+    """Build a host Flask app with plexbooks mounted, for tests."""
+    from flask import Flask
+
+    from plexbooks_plugin import PlexBooks
+
+    app = Flask("testhost", instance_path=str(instance_path))
+    app.config.update(
+        TESTING=True,
+        SECRET_KEY=TEST_SECRET,
+        PLEXBOOKS_DATABASE_URL=database_url,
+        PLEXBOOKS_PLEX_TIMEOUT=(2.0, 5.0),
+        PLEXBOOKS_PLEX_RETRIES=1,
+        **config,
+    )
+    PlexBooks(app)
+    return app
