@@ -1,0 +1,80 @@
+"""Migrations: up and down on this run's database kind, and parity with the models."""
+
+from __future__ import annotations
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect
+
+from plexbooks_plugin.db import VERSION_TABLE, Database
+from plexbooks_plugin.models import Base
+
+PLUGIN_TABLES = {table.name for table in Base.metadata.sorted_tables}
+
+
+def _tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_upgrade_then_downgrade(database_factory) -> None:  # type: ignore[no-untyped-def]
+    url = database_factory.new_url()
+    db = Database(url)
+    db.upgrade()
+    assert PLUGIN_TABLES | {VERSION_TABLE} <= _tables(url)
+    assert db.is_current()
+    db.downgrade("base")
+    assert not (PLUGIN_TABLES & _tables(url)), "downgrade left plexbooks tables behind"
+    db.upgrade()  # and back up again: the migration is repeatable
+    assert PLUGIN_TABLES <= _tables(url)
+    db.dispose()
+
+
+def test_models_and_migrations_describe_the_same_schema(database_factory) -> None:  # type: ignore[no-untyped-def]
+    url = database_factory.new_url()
+    db = Database(url)
+    db.upgrade()
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(
+            connection,
+            opts={
+                "compare_type": True,
+                "include_object": lambda obj, name, type_, reflected, compare_to: not (
+                    type_ == "table" and name == VERSION_TABLE
+                ),
+            },
+        )
+        diff = compare_metadata(context, Base.metadata)
+    db.dispose()
+    assert diff == [], f"models and migrations differ: {diff}"
+
+
+def test_upgrade_on_a_connection_the_host_owns(database_factory) -> None:  # type: ignore[no-untyped-def]
+    from alembic import command
+
+    from plexbooks_plugin.db import migrations_config
+
+    url = database_factory.new_url()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        command.upgrade(migrations_config(connection), "head")
+    assert PLUGIN_TABLES <= set(inspect(engine).get_table_names())
+    engine.dispose()
+
+
+def test_host_tables_are_left_alone(database_factory) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    url = database_factory.new_url()
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(text("CREATE TABLE host_books (id INTEGER PRIMARY KEY, title VARCHAR(50))"))
+    db = Database(url)
+    db.upgrade()
+    db.downgrade("base")
+    assert "host_books" in _tables(url)
+    db.dispose()
+    engine.dispose()
