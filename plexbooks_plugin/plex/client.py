@@ -1,0 +1,405 @@
+"""Client for a Plex Media Server: every PMS HTTP call plexbooks makes goes through here."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import requests
+
+from .. import __version__
+from ..errors import PlexAuthError, PlexResponseError
+from ..records import PlexAudiobook, PlexIdentity, PlexPage, PlexSection
+from . import http
+from .http import HttpResult, Remote
+from .parsing import (
+    album_from_item,
+    albums_from_container,
+    as_int,
+    as_str,
+    common_directory,
+    items_of,
+    parse_or_raise,
+    part_files,
+    section_from_directory,
+)
+
+log = logging.getLogger("plexbooks.plex.client")
+
+ALBUM_TYPE = 9  # Plex metadata type numbers: 8 artist, 9 album, 10 track
+MAX_THUMB_BYTES = 20 * 1024 * 1024
+_TOKEN_PARAMS = frozenset({"x-plex-token", "token"})
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionReport:
+    """What a successful connection test found: the server and its music libraries."""
+
+    machine_identifier: str
+    server_name: str | None
+    version: str | None
+    music_libraries: tuple[PlexSection, ...] = field(default=())
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready form for the settings page and API."""
+        return {
+            "machine_identifier": self.machine_identifier,
+            "server_name": self.server_name,
+            "version": self.version,
+            "music_libraries": [
+                {
+                    "id": s.id,
+                    "title": s.title,
+                    "type": s.type,
+                    "agent": s.agent,
+                    "locations": list(s.locations),
+                    "item_count": s.item_count,
+                }
+                for s in self.music_libraries
+            ],
+        }
+
+
+class PlexClient:
+    """A Plex Media Server client: JSON preferred, XML understood, typed errors, no token leaks."""
+
+    def __init__(
+        self,
+        base_url: str,
+        token: str,
+        *,
+        session: requests.Session | None = None,
+        timeout: tuple[float, float] = (5, 30),
+        retries: int = 2,
+        backoff: float = 0.5,
+        prefer_json: bool = True,
+        page_size: int = 500,
+        client_identifier: str | None = None,
+        max_body_bytes: int = http.DEFAULT_MAX_BODY_BYTES,
+    ) -> None:
+        self.base_url = http.normalise_base_url(base_url)
+        self._token = token or ""
+        self._own_session = session is None
+        self.session = session or requests.Session()
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.prefer_json = prefer_json
+        self.page_size = max(1, int(page_size))
+        self.client_identifier = client_identifier or "plexbooks"
+        self.max_body_bytes = max_body_bytes
+        origin = http.origin_of(self.base_url)
+        self.remote = Remote(
+            label=f"Plex at {origin}",
+            unreachable_hint="Check the server URL and that Plex is running",
+            auth_hint="sign in again in Settings",
+        )
+
+    def __repr__(self) -> str:
+        return f"PlexClient({self.base_url!r})"  # never the token
+
+    def close(self) -> None:
+        """Close the HTTP session if this client created it."""
+        if self._own_session:
+            self.session.close()
+
+    def __enter__(self) -> PlexClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------ plumbing
+
+    def _headers(self, *, with_token: bool = True, accept: str | None = None) -> dict[str, str]:
+        headers = {
+            "Accept": accept or ("application/json" if self.prefer_json else "application/xml"),
+            "X-Plex-Product": "plexbooks",
+            "X-Plex-Version": __version__,
+            "X-Plex-Client-Identifier": self.client_identifier,
+        }
+        if with_token and self._token:
+            headers["X-Plex-Token"] = self._token  # a header, never a query parameter
+        return headers
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        headers: Mapping[str, str] | None = None,
+        idempotent: bool | None = None,
+        *,
+        with_token: bool = True,
+        max_body_bytes: int | None = None,
+    ) -> HttpResult:
+        """The single chokepoint for PMS requests: headers, timeouts, retries, errors, size cap."""
+        if not path.startswith("/") or path.startswith("//"):
+            raise ValueError(f"Plex paths are server-relative, got {path!r}")
+        clean = {k: v for k, v in (params or {}).items() if k.lower() not in _TOKEN_PARAMS}
+        all_headers = self._headers(with_token=with_token)
+        if headers:
+            all_headers.update(headers)
+        return http.send(
+            self.session,
+            method,
+            self.base_url + path,
+            remote=self.remote,
+            path=path,
+            params=clean,
+            headers=all_headers,
+            timeout=self.timeout,
+            retries=self.retries,
+            backoff=self.backoff,
+            idempotent=idempotent,
+            max_body_bytes=max_body_bytes or self.max_body_bytes,
+        )
+
+    def _container(
+        self,
+        path: str,
+        params: Mapping[str, str | int] | None = None,
+        *,
+        with_token: bool = True,
+    ) -> dict[str, Any]:
+        """GET a path and return its parsed, normalised MediaContainer."""
+        result = self._request("GET", path, params, with_token=with_token)
+        return parse_or_raise(result.body, result.content_type, self.remote.label, path)
+
+    # ------------------------------------------------------------------------------ server
+
+    def identity(self) -> PlexIdentity:
+        """The server's machine identifier and version (`/identity`), plus its name when the token works."""
+        container = self._container("/identity", with_token=False)
+        machine = as_str(container.get("machineIdentifier"))
+        if not machine:
+            raise PlexResponseError(
+                f"{self.remote.label} answered /identity without a machineIdentifier; "
+                "is this a Plex Media Server?"
+            )
+        version = as_str(container.get("version"))
+        name: str | None = None
+        try:
+            info = self.server_info()
+            name = as_str(info.get("friendlyName"))
+            version = version or as_str(info.get("version"))
+        except (PlexAuthError, PlexResponseError) as err:
+            # /identity answers anyone; without a valid token the name is simply unknown.
+            log.debug("server name unavailable: %s", err)
+        return PlexIdentity(machine_identifier=machine, version=version, name=name)
+
+    def server_info(self) -> dict[str, Any]:
+        """The attributes of the server root `/` (friendlyName, version, platform, ...); needs the token."""
+        container = self._container("/")
+        return {k: v for k, v in container.items() if not isinstance(v, (list, dict))}
+
+    # ------------------------------------------------------------------------------ sections
+
+    def sections(self) -> list[PlexSection]:
+        """All library sections with their folder locations (`/library/sections`)."""
+        container = self._container("/library/sections")
+        sections = []
+        for entry in items_of(container, "Directory"):
+            if isinstance(entry, Mapping) and (section := section_from_directory(entry)):
+                sections.append(section)
+        return sections
+
+    def music_sections(self) -> list[PlexSection]:
+        """The music sections (type "artist"), where audiobook libraries live."""
+        return [s for s in self.sections() if s.type == "artist"]
+
+    def section_item_count(self, section_id: str | int) -> int:
+        """The number of albums in a section, from a size-0 count query."""
+        container = self._container(
+            f"/library/sections/{_seg(section_id)}/all",
+            {"type": ALBUM_TYPE, "X-Plex-Container-Start": 0, "X-Plex-Container-Size": 0},
+        )
+        total = as_int(container.get("totalSize"))
+        if total is None:
+            # A server (or proxy) that ignores paging lists everything: count what came back.
+            total = as_int(container.get("size"))
+            if total is None or (total == 0 and items_of(container)):
+                total = len(items_of(container))
+        return total
+
+    # ------------------------------------------------------------------------------ albums
+
+    def albums_page(
+        self,
+        section_id: str | int,
+        start: int,
+        size: int,
+        *,
+        extra: Mapping[str, str | int] | None = None,
+    ) -> PlexPage:
+        """One page of a section's albums (`/all?type=9&includeGuids=1`), starting at `start`."""
+        params: dict[str, str | int] = {"type": ALBUM_TYPE, "includeGuids": 1}
+        if extra:
+            params.update(extra)
+        params["X-Plex-Container-Start"] = int(start)
+        params["X-Plex-Container-Size"] = int(size)
+        return self._page(f"/library/sections/{_seg(section_id)}/all", params, start)
+
+    def _page(self, path: str, params: Mapping[str, str | int], start: int) -> PlexPage:
+        container = self._container(path, params)
+        albums, skipped = albums_from_container(container)
+        raw_count = len(items_of(container))
+        offset = as_int(container.get("offset"))
+        total = as_int(container.get("totalSize"))
+        if total is None:
+            # No paging attributes: the server ignored paging and sent the whole listing.
+            offset, total = 0, raw_count
+        return PlexPage(
+            items=albums,
+            offset=start if offset is None else offset,
+            total_size=total,
+            skipped=skipped,
+        )
+
+    def _paged(
+        self,
+        path: str,
+        params: Mapping[str, str | int],
+        page_size: int,
+        max_pages: int | None = None,
+    ) -> Iterator[PlexPage]:
+        """Yield pages until totalSize is reached, a page comes back empty, or max_pages."""
+        start = 0
+        pages = 0
+        while True:
+            query = dict(params)
+            query["X-Plex-Container-Start"] = start
+            query["X-Plex-Container-Size"] = page_size
+            container = self._container(path, query)
+            albums, skipped = albums_from_container(container)
+            raw_count = len(items_of(container))
+            total = as_int(container.get("totalSize"))
+            offset = as_int(container.get("offset"))
+            unpaged = total is None
+            page = PlexPage(
+                items=albums,
+                offset=0 if unpaged else (start if offset is None else offset),
+                total_size=raw_count if unpaged else int(total or 0),
+                skipped=skipped,
+            )
+            yield page
+            pages += 1
+            # Advance by what actually came back, so a server capping page sizes loses nothing;
+            # an empty page always ends the listing, so this cannot loop forever.
+            start += raw_count
+            if unpaged or raw_count == 0 or start >= page.total_size:
+                return
+            if max_pages is not None and pages >= max_pages:
+                return
+
+    def albums(self, section_id: str | int, page_size: int | None = None) -> Iterator[PlexPage]:
+        """Iterate over all albums of a section, one PlexPage per request (default 500 per page)."""
+        return self._paged(
+            f"/library/sections/{_seg(section_id)}/all",
+            {"type": ALBUM_TYPE, "includeGuids": 1},
+            page_size or self.page_size,
+        )
+
+    def recently_added(
+        self, section_id: str | int, *, page_size: int = 10, max_pages: int = 20
+    ) -> Iterator[PlexPage]:
+        """Newest albums first (`sort=addedAt:desc`), in small pages; stop iterating at your watermark."""
+        return self._paged(
+            f"/library/sections/{_seg(section_id)}/all",
+            {"type": ALBUM_TYPE, "sort": "addedAt:desc", "includeGuids": 1},
+            page_size,
+            max_pages,
+        )
+
+    def search(self, section_id: str | int, title: str) -> list[PlexAudiobook]:
+        """Albums of a section whose title contains `title` (Plex's own title filter)."""
+        found: list[PlexAudiobook] = []
+        for page in self._paged(
+            f"/library/sections/{_seg(section_id)}/all",
+            {"type": ALBUM_TYPE, "title": title, "includeGuids": 1},
+            self.page_size,
+            max_pages=10,  # a search is for a handful of hits, not a second full scan
+        ):
+            found.extend(page.items)
+        return found
+
+    def metadata(self, rating_key: str | int) -> PlexAudiobook:
+        """One album in full: its metadata plus the folder holding its tracks and their total duration."""
+        key = _seg(rating_key)
+        container = self._container(f"/library/metadata/{key}", {"includeGuids": 1})
+        items = items_of(container)
+        album = album_from_item(items[0]) if items else None
+        if album is None:
+            raise PlexResponseError(
+                f"{self.remote.label} sent no usable item for /library/metadata/{key}"
+            )
+        children = self._container(f"/library/metadata/{key}/children")
+        tracks = [t for t in items_of(children) if isinstance(t, Mapping)]
+        files = [f for t in tracks for f in part_files(t)]
+        duration = album.duration
+        if duration is None:
+            durations = [d for t in tracks if (d := as_int(t.get("duration"))) is not None]
+            duration = sum(durations) if durations else None
+        return replace(album, file_path=common_directory(files), duration=duration)
+
+    def refresh(self, section_id: str | int, path: str | None = None) -> None:
+        """Ask Plex to scan a section, or only one folder of it (`/refresh?path=`)."""
+        params = {"path": path} if path else None
+        # A repeated refresh only rescans again, so retrying it is harmless.
+        self._request("GET", f"/library/sections/{_seg(section_id)}/refresh", params, idempotent=True)
+
+    def thumb(self, path: str) -> tuple[bytes, str]:
+        """Fetch a cover image by its server path (e.g. an album's `thumb`) for proxying."""
+        parts = urlsplit(path)
+        if parts.scheme or parts.netloc or not parts.path.startswith("/"):
+            # Only server-relative paths: proxying arbitrary URLs would be an open proxy.
+            raise ValueError("thumb paths must be server-relative, like /library/metadata/1/thumb/2")
+        params = {k: v for k, v in parse_qsl(parts.query)}
+        result = self._request(
+            "GET",
+            parts.path,
+            params,
+            headers={"Accept": "image/*"},
+            max_body_bytes=min(self.max_body_bytes, MAX_THUMB_BYTES),
+        )
+        if not result.content_type.startswith("image/"):
+            raise PlexResponseError(
+                f"{self.remote.label} sent {result.content_type or 'no content type'} "
+                f"instead of an image for {parts.path}"
+            )
+        return result.body, result.content_type
+
+    # ------------------------------------------------------------------------------ checks
+
+    def test_connection(self) -> ConnectionReport:
+        """Check reachability, the token (via /library/sections, which /identity would not) and list music libraries.
+
+        Raises PlexUnreachable, PlexAuthError or PlexResponseError with a message for the user.
+        """
+        ident = self._container("/identity", with_token=False)
+        machine = as_str(ident.get("machineIdentifier"))
+        if not machine:
+            raise PlexResponseError(
+                f"{self.remote.label} does not look like a Plex Media Server (no machineIdentifier)"
+            )
+        music = self.music_sections()  # raises PlexAuthError for a bad token
+        info: dict[str, Any] = {}
+        try:
+            info = self.server_info()
+        except PlexResponseError as err:
+            log.debug("server root unavailable: %s", err)
+        counted = tuple(replace(s, item_count=self.section_item_count(s.id)) for s in music)
+        return ConnectionReport(
+            machine_identifier=machine,
+            server_name=as_str(info.get("friendlyName")),
+            version=as_str(ident.get("version")) or as_str(info.get("version")),
+            music_libraries=counted,
+        )
+
+
+def _seg(value: str | int) -> str:
+    """A value made safe as one URL path segment (keys and ids come from data, not code)."""
+    return quote(str(value), safe="")
