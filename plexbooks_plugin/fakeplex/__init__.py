@@ -1,0 +1,59 @@
+"""A Plex Media Server + plex.tv emulator for tests, the demo and benchmarks (never production)."""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from .accounts import PlexTvUser
+from .faults import Fault
+from .library import FakeAlbum, FakeSection
+from .server import DEFAULT_TOKEN, FakePlex, LoggedRequest
+
+
+def serve(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 32400,
+    items: int = 300,
+    seed: int = 1,
+    token: str | None = None,
+    xml_only: bool = False,
+) -> None:
+    """Run the emulator in the foreground until Ctrl-C, printing how to reach it."""
+    started = time.monotonic()
+    fake = FakePlex(items=items, seed=seed, token=token or DEFAULT_TOKEN, xml_only=xml_only)
+    fake.start(host, port)
+    elapsed = time.monotonic() - started
+    lines = [
+        f"Fake Plex is serving {items} audiobooks at {fake.url} (started in {elapsed:.2f} s)",
+        f"  machine identifier: {fake.machine_identifier}",
+        f"  admin token:        {fake.token}",
+        f"  audiobook library:  section {fake.music_section_id} ('Audiobooks')",
+        f"  plex.tv and sign-in page on the same port: PLEXBOOKS_PLEX_TV_URL={fake.url} "
+        f"PLEXBOOKS_PLEX_APP_URL={fake.url}",
+        f"  users: {fake.owner.username} (owner), {fake.shared_user.username} (shared), "
+        f"{fake.stranger.username} (no access)",
+        "  XML only (Accept header ignored)" if xml_only else "  JSON on Accept: application/json, XML otherwise",
+        "Press Ctrl-C to stop.",
+    ]
+    print("\n".join(lines), flush=True)
+    try:
+        while True:
+            time.sleep(3600)
+    except KeyboardInterrupt:
+        print("Stopping fake Plex.", file=sys.stderr)
+    finally:
+        fake.stop()
+
+
+__all__ = [
+    "DEFAULT_TOKEN",
+    "FakeAlbum",
+    "FakePlex",
+    "FakeSection",
+    "Fault",
+    "LoggedRequest",
+    "PlexTvUser",
+    "serve",
+]

@@ -1,0 +1,158 @@
+"""Fault injection for reliability tests: slow, failing, truncated, hostile and huge answers."""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+KINDS = frozenset(
+    {
+        "latency",  # sleep `delay` seconds, then answer normally
+        "status",  # answer `status` (500, 502, 503, ...) with PMS's HTML error page
+        "drop",  # send the headers and half the body, then close the connection
+        "truncate",  # a complete HTTP answer whose body is cut in half (broken JSON/XML)
+        "html",  # 200 with an HTML page where JSON/XML was asked (a captive portal, a proxy)
+        "entity_bomb",  # 200 XML with a billion-laughs DTD
+        "deep_xml",  # 200 XML nested `depth` elements deep
+        "huge",  # 200 with a `size`-byte body streamed lazily (never held in memory)
+        "unauthorized",  # 401, as for a revoked token
+    }
+)
+ALIASES = {
+    "500": ("status", 500),
+    "502": ("status", 502),
+    "503": ("status", 503),
+    "revoked": ("unauthorized", None),
+    "401": ("unauthorized", None),
+    "truncated": ("truncate", None),
+    "bomb": ("entity_bomb", None),
+    "deep": ("deep_xml", None),
+    "slow": ("latency", None),
+    "disconnect": ("drop", None),
+}
+
+
+@dataclass(slots=True)
+class Fault:
+    """One armed fault; `count` None means until cleared."""
+
+    kind: str
+    on_path: str | None = None  # exact path or fnmatch pattern ("/library/sections/*/all")
+    on_page: int | None = None  # only the request whose container start == on_page * size
+    count: int | None = None
+    delay: float = 0.0
+    status: int = 500
+    size: int = 200 * 1024 * 1024
+    with_length: bool = False  # send Content-Length with a huge body (else chunked)
+    depth: int = 50_000
+    hits: int = 0
+
+    def matches(self, path: str, start: int | None, size: int | None) -> bool:
+        """Whether this fault applies to a request."""
+        if self.on_path is not None and not (
+            path == self.on_path or fnmatch.fnmatchcase(path, self.on_path)
+        ):
+            return False
+        if self.on_page is not None:
+            if start is None or not size:
+                return False
+            if start != self.on_page * size:
+                return False
+        return True
+
+
+class FaultBox:
+    """The armed faults; the first matching one fires and uses up one of its `count`."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.faults: list[Fault] = []
+
+    def add(self, fault: Fault) -> Fault:
+        """Arm a fault."""
+        with self._lock:
+            self.faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        """Disarm every fault."""
+        with self._lock:
+            self.faults.clear()
+
+    def take(self, path: str, start: int | None, size: int | None) -> Fault | None:
+        """The fault that fires for this request, if any (its count is used up)."""
+        with self._lock:
+            for fault in self.faults:
+                if fault.matches(path, start, size):
+                    fault.hits += 1
+                    if fault.count is not None:
+                        fault.count -= 1
+                        if fault.count <= 0:
+                            self.faults.remove(fault)
+                    return fault
+        return None
+
+
+def normalise_kind(kind: str | int, status: int | None) -> tuple[str, int]:
+    """Resolve aliases ("503", 502, "revoked") to (kind, status)."""
+    if isinstance(kind, int):
+        return "status", kind
+    if kind in ALIASES:
+        resolved, code = ALIASES[kind]
+        return resolved, code or status or 500
+    if kind not in KINDS:
+        raise ValueError(f"unknown fault kind {kind!r}; choose from {sorted(KINDS | set(ALIASES))}")
+    return kind, status or 500
+
+
+ENTITY_BOMB = b"""<?xml version="1.0"?>
+<!DOCTYPE lolz [
+ <!ENTITY lol "lol">
+ <!ENTITY lol1 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
+ <!ENTITY lol2 "&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;&lol1;">
+ <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">
+ <!ENTITY lol4 "&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;&lol3;">
+ <!ENTITY lol5 "&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;&lol4;">
+ <!ENTITY lol6 "&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;&lol5;">
+ <!ENTITY lol7 "&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;&lol6;">
+ <!ENTITY lol8 "&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;&lol7;">
+ <!ENTITY lol9 "&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;&lol8;">
+]>
+<MediaContainer size="1" title1="&lol9;"><Directory ratingKey="1" title="&lol9;" type="album" /></MediaContainer>
+"""
+
+HTML_PORTAL = (
+    b"<!DOCTYPE html><html><head><title>Plex</title></head><body>"
+    b"<div id=\"plex\">Sign in to your network to continue.</div></body></html>"
+)
+
+
+def deep_xml(depth: int) -> bytes:
+    """An XML document nested `depth` elements deep."""
+    return (
+        b'<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="1">'
+        + b"<Directory>" * depth
+        + b"</Directory>" * depth
+        + b"</MediaContainer>\n"
+    )
+
+
+def huge_body(size: int, as_json: bool) -> Iterator[bytes]:
+    """`size` bytes of a plausible listing, produced lazily 1 MiB at a time."""
+    if as_json:
+        head, item, tail = b'{"MediaContainer":{"size":1,"Metadata":[', b'{"ratingKey":"1","title":"x"},', b"{}]}}"
+    else:
+        head = b'<?xml version="1.0" encoding="UTF-8"?>\n<MediaContainer size="1">'
+        item, tail = b'<Directory ratingKey="1" title="x" type="album" />', b"</MediaContainer>"
+    block = item * max(1, (1024 * 1024) // len(item))
+    sent = len(head)
+    yield head
+    while sent + len(block) + len(tail) <= size:
+        yield block
+        sent += len(block)
+    remainder = size - sent - len(tail)
+    if remainder > 0:
+        yield b" " * remainder
+    yield tail
