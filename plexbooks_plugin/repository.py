@@ -582,3 +582,16 @@ def count_users(session: Session) -> int:
 def now() -> datetime:
     """Return the repository's notion of now (UTC), for callers that compare timestamps."""
     return utcnow()
+
+
+# ================================================================= sign-in support (auth.py)
+
+
+def get_user_by_plex_id(session: Session, plex_id: int) -> User | None:
+    """Return the user row of a Plex account id, if it ever signed in."""
+    return session.scalars(select(User).where(User.plex_id == plex_id)).first()
+
+
+def has_admin(session: Session) -> bool:
+    """Say whether any signed-in account holds the admin role."""
+    return session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None
