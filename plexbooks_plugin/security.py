@@ -1,0 +1,315 @@
+"""Request guards of the plexbooks blueprint: roles, the host API key, CSRF, safe redirects, rate limits.
+
+Views use the decorators::
+
+    from plexbooks_plugin.security import admin_required, user_required
+
+    @bp.get("/api/library")
+    @user_required
+    def library(): ...
+
+Who is who:
+- a browser signed in with Plex (flask-login, a ``PlexbooksUser``) has its stored role, ``admin`` or ``user``;
+- a request carrying a valid ``X-Plexbooks-Key`` header (setting ``api_key``) is ``admin`` and needs no
+  CSRF token (a browser cannot add that header cross-site without CORS, so it cannot be forged);
+- a host user object that exposes a ``plexbooks_role`` attribute is honoured too, so a host that keeps
+  its own flask-login users can map them onto plexbooks roles;
+- everybody else is anonymous: pages redirect to the Plex sign-in (with ``next``), JSON answers 401.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from typing import Any, ParamSpec, TypeVar
+from urllib.parse import urlsplit
+
+from flask import current_app, g, jsonify, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_login import current_user
+from werkzeug.wrappers import Response
+
+from .errors import PlexbooksError
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+API_KEY_HEADER = "X-Plexbooks-Key"
+BLUEPRINT_NAME = "plexbooks"
+ROLE_ADMIN = "admin"
+ROLE_USER = "user"
+
+# ---------------------------------------------------------------- request classification
+
+
+def is_plugin_request() -> bool:
+    """Say whether the current request was routed to the plexbooks blueprint (or one nested in it)."""
+    return BLUEPRINT_NAME in request.blueprints
+
+
+def _url_prefix() -> str:
+    return str(current_app.config.get("PLEXBOOKS_URL_PREFIX", "/plexbooks")).rstrip("/")
+
+
+def wants_json() -> bool:
+    """Say whether the caller expects JSON: a path under ``<prefix>/api/``, a JSON body, or Accept preferring JSON."""
+    if request.path.startswith(_url_prefix() + "/api/") or request.is_json:
+        return True
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def json_error(status: int, code: str, message: str, **extra: Any) -> Response:
+    """Build the contract's JSON error answer ``{"error": code, "message": text, ...}``."""
+    response = jsonify({"error": code, "message": message, **extra})
+    response.status_code = status
+    return response
+
+
+def error_page(status: int, title: str, message: str, **context: Any) -> Response:
+    """Render ``plexbooks/auth_error.html`` with a status code (the page never shows a token)."""
+    body = render_template("plexbooks/auth_error.html", status=status, title=title, message=message, **context)
+    return Response(body, status=status, mimetype="text/html")
+
+
+def error_response(status: int, code: str, title: str, message: str, **context: Any) -> Response:
+    """Answer JSON or an HTML page, whichever the caller expects."""
+    if wants_json():
+        return json_error(status, code, message)
+    return error_page(status, title, message, **context)
+
+
+# ---------------------------------------------------------------- safe redirects
+
+
+def is_safe_next(target: str | None) -> bool:
+    """Accept only a local absolute path: no scheme, no host, no ``//`` or backslash tricks."""
+    if not target or not target.startswith("/"):
+        return False
+    # Browsers treat "\" like "/", so "/\evil" and "\\evil" would leave the site; control characters
+    # can be stripped by browsers and turn "/\t/evil" into "//evil".
+    if "\\" in target or any(ord(ch) < 0x20 or ord(ch) == 0x7F for ch in target):
+        return False
+    if target.startswith("//"):
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc
+
+
+def safe_next(target: str | None, default: str) -> str:
+    """Return `target` when it is a safe local path, else `default`."""
+    return target if target is not None and is_safe_next(target) else default
+
+
+def current_local_url() -> str:
+    """Return the current request's path and query, relative to the host's root, for ``next``."""
+    query = request.query_string.decode("utf-8", "replace")
+    path = request.script_root + request.path
+    return f"{path}?{query}" if query else path
+
+
+# ---------------------------------------------------------------- API key and roles
+
+
+def api_key_matches(presented: str | None, expected: str | None) -> bool:
+    """Compare a presented key with the configured one in constant time; no key configured matches nothing."""
+    if not presented or not expected:
+        return False
+    return hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+
+
+def api_key_status() -> bool | None:
+    """None without an ``X-Plexbooks-Key`` header; else whether it is the configured key (cached per request)."""
+    presented = request.headers.get(API_KEY_HEADER)
+    if presented is None:
+        return None
+    if "plexbooks_api_key_ok" not in g:
+        from .extension import get_core
+
+        try:
+            expected = get_core().get_setting("api_key")
+        except PlexbooksError:  # an undecryptable key is a key that cannot match
+            expected = None
+        g.plexbooks_api_key_ok = api_key_matches(presented, expected)
+    return bool(g.plexbooks_api_key_ok)
+
+
+def current_role() -> str | None:
+    """Return ``admin``, ``user`` or None (anonymous) for the current request."""
+    if api_key_status():
+        return ROLE_ADMIN
+    if current_user and current_user.is_authenticated:
+        role = getattr(current_user, "plexbooks_role", None)
+        if role in (ROLE_ADMIN, ROLE_USER):
+            return str(role)
+    return None
+
+
+def is_admin_request() -> bool:
+    """Say whether the current request acts as admin (the server owner's session or the host API key)."""
+    return current_role() == ROLE_ADMIN
+
+
+def current_plexbooks_user_id() -> int | None:
+    """Return the plexbooks user id of the signed-in Plex user (None for the API key or a host user)."""
+    if current_user and current_user.is_authenticated:
+        user_id = getattr(current_user, "plexbooks_user_id", None)
+        return int(user_id) if user_id is not None else None
+    return None
+
+
+def _anonymous_answer() -> ResponseReturnValue:
+    if wants_json():
+        if api_key_status() is False:
+            return json_error(401, "unauthorized", f"the {API_KEY_HEADER} header does not match the configured API key")
+        return json_error(401, "unauthorized", "sign in with Plex first (or send the host's API key)")
+    return redirect(url_for("plexbooks.login", next=current_local_url()))
+
+
+def _forbidden_answer() -> ResponseReturnValue:
+    return error_response(
+        403, "forbidden", "Admins only", "This page needs the Plex server owner (a plexbooks admin)."
+    )
+
+
+def _require(role: str, view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
+        have = current_role()
+        if have is None:
+            return _anonymous_answer()
+        if role == ROLE_ADMIN and have != ROLE_ADMIN:
+            return _forbidden_answer()
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def user_required(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+    """Let any signed-in Plex user (or the host API key) through; anonymous gets 401 JSON or the sign-in redirect."""
+    return _require(ROLE_USER, view)
+
+
+# The name the design notes use for the same guard on JSON endpoints.
+login_required_json = user_required
+
+
+def admin_required(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+    """Let only admins (the server owner, or the host API key) through; a plain user gets 403."""
+    return _require(ROLE_ADMIN, view)
+
+
+# ---------------------------------------------------------------- CSRF for the blueprint
+
+
+def protect_plugin_request() -> ResponseReturnValue | None:
+    """before_request hook: check the API key and CSRF of state-changing requests to the plexbooks blueprint.
+
+    A request with a valid ``X-Plexbooks-Key`` skips CSRF; a wrong key is refused outright (401),
+    never silently downgraded to a browser session.
+    """
+    if not is_plugin_request():
+        return None
+    key_ok = api_key_status()
+    if key_ok is False:
+        return json_error(401, "unauthorized", f"the {API_KEY_HEADER} header does not match the configured API key")
+    if key_ok or not current_app.config.get("WTF_CSRF_ENABLED", True):
+        return None
+    if request.method not in current_app.config.get("WTF_CSRF_METHODS", ("POST", "PUT", "PATCH", "DELETE")):
+        return None
+    from flask_wtf.csrf import CSRFError
+
+    csrf = current_app.extensions["plexbooks_auth"].csrf
+    try:
+        csrf.protect()
+    except CSRFError as err:
+        reason = err.description or "CSRF validation failed"
+        if wants_json():
+            if current_role() is None:
+                # Nobody is signed in: the missing credential, not the CSRF token, is what the caller must fix.
+                return _anonymous_answer()
+            return json_error(400, "csrf_failed", f"{reason} Reload the page, or send the X-CSRFToken header.")
+        return error_page(
+            400, "The form expired", f"{reason} Go back, reload the page and try again.", retry_url=request.referrer
+        )
+    return None
+
+
+# ---------------------------------------------------------------- rate limiting
+#
+# Why not flask-limiter: sign-in is the only limited route, the limit is per client address and
+# per process, and a 40-line sliding window avoids a dependency (and its storage backends) that
+# the host may already configure differently. Behind a reverse proxy the host must apply ProxyFix
+# so request.remote_addr is the client, not the proxy.
+
+_PERIODS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600}
+
+
+def parse_rate(value: Any) -> tuple[int, float] | None:
+    """Parse ``"10/minute"``, ``"5/30"`` (seconds), an int (per minute) or None/0 (off) into (count, seconds)."""
+    if value in (None, "", 0, False):
+        return None
+    if isinstance(value, int):
+        return (value, 60.0)
+    count_text, _, period_text = str(value).partition("/")
+    count = int(count_text.strip())
+    period_text = period_text.strip().lower() or "minute"
+    try:
+        period = float(period_text)
+    except ValueError:
+        unit = period_text if period_text in _PERIODS else period_text.rstrip("s")
+        if unit not in _PERIODS:
+            raise ValueError(f"PLEXBOOKS_LOGIN_RATE_LIMIT: unknown period {period_text!r}") from None
+        period = float(_PERIODS[unit])
+    return None if count <= 0 else (count, period)
+
+
+class SlidingWindowLimiter:
+    """At most `limit` hits per `period` seconds per key, counted over a sliding window in this process."""
+
+    def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.limit = limit
+        self.period = period
+        self._clock = clock
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> float:
+        """Record a hit; return 0 when allowed, else the seconds until the next hit would be allowed."""
+        now = self._clock()
+        with self._lock:
+            window = self._hits.setdefault(key, deque())
+            while window and window[0] <= now - self.period:
+                window.popleft()
+            if len(window) >= self.limit:
+                return max(window[0] + self.period - now, 0.001)
+            window.append(now)
+            if len(self._hits) > 10_000:  # forget idle addresses so memory stays bounded
+                self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - self.period}
+            return 0.0
+
+
+def rate_limited(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+    """Count the request against the sign-in limit of its client address; over it answer 429 + Retry-After."""
+
+    @functools.wraps(view)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
+        limiter: SlidingWindowLimiter | None = current_app.extensions["plexbooks_auth"].limiter
+        if limiter is not None:
+            wait = limiter.hit(request.remote_addr or "unknown")
+            if wait:
+                retry_after = str(math.ceil(wait))
+                response = error_response(
+                    429, "rate_limited", "Too many sign-in attempts",
+                    f"Too many sign-in attempts from your address; try again in {retry_after} s.",
+                )
+                response.headers["Retry-After"] = retry_after
+                return response
+        return view(*args, **kwargs)
+
+    return wrapper
