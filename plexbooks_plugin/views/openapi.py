@@ -1,0 +1,374 @@
+"""The OpenAPI 3 description of the JSON API, served at ``<prefix>/api/openapi.json``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+from flask.typing import ResponseReturnValue
+
+from .. import __version__
+from ..models import REQUEST_STATUSES
+from . import common
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _error(description: str, schema: str = "Error") -> dict[str, Any]:
+    return _json(_ref(schema), description)
+
+
+def _nullable(kind: str) -> dict[str, Any]:
+    return {"type": [kind, "null"]}
+
+
+def _body(schema: str, example: dict[str, Any]) -> dict[str, Any]:
+    return {"required": True, "content": {"application/json": {"schema": _ref(schema), "example": example}}}
+
+
+UNAUTHORIZED = _error("Not signed in and no valid X-Plexbooks-Key")
+FORBIDDEN = _error("Signed in, but this needs an admin (the Plex server owner)")
+BAD_REQUEST = _error("The body is not a JSON object, or a field has the wrong type; `field` names it", "FieldError")
+TOO_LARGE = _error("The body is larger than the plugin accepts (1 MB by default)")
+PLEX_FAILED = _error(
+    "Plex could not be reached or refused the token (error: plex_unreachable, plex_unauthorized, plex_error)"
+)
+NOT_CONFIGURED = _error("Plex or the library is not configured yet (error: not_configured)")
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
+    },
+    "FieldError": {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "enum": ["invalid_json", "invalid_field", "too_many_books", "csrf_failed"]},
+            "message": {"type": "string"},
+            "field": {"type": "string"},
+        },
+    },
+    "ScanRunning": {
+        "type": "object",
+        "required": ["error", "message", "run_id"],
+        "properties": {
+            "error": {"const": "scan_running"}, "message": {"type": "string"}, "run_id": {"type": "integer"},
+        },
+    },
+    "Library": {
+        "type": "object",
+        "required": ["id", "title", "type", "locations", "item_count"],
+        "properties": {
+            "id": {"type": "string"}, "title": {"type": "string"},
+            "type": {"type": "string", "description": "always `artist`: Plex keeps audiobooks in music libraries"},
+            "locations": {"type": "array", "items": {"type": "string"}},
+            "item_count": _nullable("integer"),
+        },
+    },
+    "ScanStarted": {"type": "object", "required": ["run_id"], "properties": {"run_id": {"type": "integer"}}},
+    "ScanRun": {
+        "type": "object",
+        "required": ["run_id", "kind", "status", "progress", "summary", "error"],
+        "properties": {
+            "run_id": {"type": "integer"},
+            "kind": {"type": "string", "enum": ["full", "recent"]},
+            "status": {"type": "string", "enum": ["running", "succeeded", "failed"]},
+            "progress": {
+                "type": "object", "required": ["done", "total"],
+                "properties": {"done": {"type": "integer"}, "total": _nullable("integer")},
+            },
+            "summary": {
+                "type": ["object", "null"],
+                "properties": {k: {"type": "integer"} for k in ("total", "new", "updated", "removed", "matched")},
+            },
+            "error": _nullable("string"),
+            "warning": _nullable("string"),
+            "started_at": {"type": "string", "format": "date-time"},
+            "finished_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "RemovalConfirmed": {
+        "type": "object", "required": ["confirmed", "removed"],
+        "properties": {"confirmed": {"type": "boolean"}, "removed": {"type": "integer"}, "run_id": {"type": "integer"}},
+    },
+    "LibraryItem": {
+        "type": "object",
+        "required": ["rating_key", "guid", "title", "author", "narrator", "year", "asin", "duration"],
+        "properties": {
+            "rating_key": {"type": "string"}, "guid": {"type": "string"}, "title": {"type": "string"},
+            "author": _nullable("string"), "narrator": _nullable("string"), "year": _nullable("integer"),
+            "asin": _nullable("string"), "duration": {"type": ["integer", "null"], "description": "milliseconds"},
+        },
+    },
+    "LibraryPage": {
+        "type": "object",
+        "required": ["items", "total"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("LibraryItem")},
+            "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
+        },
+    },
+    "Book": {
+        "type": "object",
+        "required": ["title"],
+        "properties": {
+            "title": {"type": "string"}, "author": _nullable("string"),
+            "asin": _nullable("string"), "narrator": _nullable("string"),
+        },
+    },
+    "AvailabilityRequest": {
+        "type": "object", "required": ["books"],
+        "properties": {"books": {"type": "array", "maxItems": common.DEFAULT_AVAILABILITY_MAX, "items": _ref("Book")}},
+    },
+    "Availability": {
+        "type": "object",
+        "required": ["available", "rating_key", "score", "matched_by"],
+        "properties": {
+            "available": {"type": "boolean"}, "rating_key": _nullable("string"), "score": _nullable("number"),
+            "matched_by": {"type": ["string", "null"], "enum": ["asin", "fuzzy", None]},
+        },
+    },
+    "AvailabilityResults": {
+        "type": "object", "required": ["results"],
+        "properties": {"results": {"type": "array", "items": _ref("Availability")}},
+    },
+    "NewRequest": {
+        "type": "object", "required": ["title"],
+        "properties": {
+            "title": {"type": "string"}, "author": _nullable("string"), "asin": _nullable("string"),
+            "host_request_id": {"type": ["string", "null"], "description": "the host's id; made up when absent"},
+            "force": {"type": "boolean", "description": "admins only: skip the duplicate checks"},
+        },
+    },
+    "Request": {
+        "type": "object",
+        "required": ["request_id", "host_request_id", "title", "author", "asin", "status", "rating_key"],
+        "properties": {
+            "request_id": {"type": "string", "description": "the host's request id (same as host_request_id)"},
+            "host_request_id": {"type": "string"}, "title": {"type": "string"}, "author": _nullable("string"),
+            "asin": _nullable("string"), "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
+            "rating_key": _nullable("string"), "plex_guid": _nullable("string"),
+            "downloaded_path": _nullable("string"),
+            "created_at": {"type": "string", "format": "date-time"},
+            "updated_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "RequestList": {
+        "type": "object", "required": ["items", "total"],
+        "properties": {"items": {"type": "array", "items": _ref("Request")}, "total": {"type": "integer"}},
+    },
+    "AlreadyAvailable": {
+        "type": "object",
+        "required": ["error", "message", "rating_key"],
+        "properties": {
+            "error": {"const": "already_available"}, "message": {"type": "string"},
+            "rating_key": {"type": "string"}, "score": {"type": "number"}, "matched_by": {"type": "string"},
+            "book": {"anyOf": [_ref("LibraryItem"), {"type": "null"}]},
+        },
+    },
+    "AlreadyRequested": {
+        "type": "object",
+        "required": ["error", "message", "request_id"],
+        "properties": {
+            "error": {"const": "already_requested"}, "message": {"type": "string"},
+            "request_id": {"type": "string"}, "status": {"type": "string"},
+        },
+    },
+    "DownloadOrganized": {
+        "type": "object", "required": ["request_id", "title", "path"],
+        "properties": {
+            "request_id": {"type": ["string", "integer"]}, "title": {"type": "string"},
+            "author": _nullable("string"), "path": _nullable("string"), "asin": _nullable("string"),
+        },
+    },
+    "HookResult": {
+        "type": "object", "required": ["request_id", "status"],
+        "properties": {"request_id": {"type": "string"}, "status": {"type": "string"}},
+    },
+    "ConnectionTest": {
+        "type": "object", "properties": {"url": {"type": "string"}, "token": {"type": "string"}},
+    },
+    "ConnectionReport": {
+        "type": "object",
+        "required": ["ok", "machine_identifier", "server_name", "version", "music_libraries"],
+        "properties": {
+            "ok": {"type": "boolean"}, "machine_identifier": {"type": "string"},
+            "server_name": _nullable("string"), "version": _nullable("string"),
+            "music_libraries": {"type": "array", "items": _ref("Library")},
+        },
+    },
+}
+
+USER: list[dict[str, list[str]]] = [{"plexSession": []}, {"hostKey": []}]
+ADMIN: list[dict[str, list[str]]] = [{"plexSession": []}, {"hostKey": []}]
+
+
+def _paths() -> dict[str, Any]:
+    return {
+        "/api/libraries": {"get": {
+            "summary": "List the Plex server's music-type libraries", "tags": ["admin"], "security": ADMIN,
+            "x-plexbooks-role": "admin",
+            "responses": {
+                "200": _json({"type": "array", "items": _ref("Library")}, "The music libraries with album counts"),
+                "401": UNAUTHORIZED, "403": FORBIDDEN, "409": NOT_CONFIGURED, "502": PLEX_FAILED,
+            },
+        }},
+        "/api/test-connection": {"post": {
+            "summary": "Test a server URL and token (default: the stored ones)", "tags": ["admin"],
+            "security": ADMIN, "x-plexbooks-role": "admin",
+            "requestBody": _body("ConnectionTest", {}),
+            "responses": {
+                "200": _json(_ref("ConnectionReport"), "The server answered"),
+                "400": BAD_REQUEST, "401": UNAUTHORIZED, "403": FORBIDDEN, "409": NOT_CONFIGURED,
+                "502": PLEX_FAILED,
+            },
+        }},
+        "/api/scan": {"post": {
+            "summary": "Start a full or recently-added scan", "tags": ["admin"], "security": ADMIN,
+            "x-plexbooks-role": "admin",
+            "requestBody": _body("ScanStart", {"kind": "recent"}),
+            "responses": {
+                "202": _json(_ref("ScanStarted"), "The scan runs in the background"),
+                "400": BAD_REQUEST, "401": UNAUTHORIZED, "403": FORBIDDEN,
+                "409": _json({"anyOf": [_ref("ScanRunning"), _ref("Error")]},
+                             "A scan is already running (scan_running, with its run_id), or Plex is not configured"),
+                "413": TOO_LARGE,
+            },
+        }},
+        "/api/scan/confirm-removal": {"post": {
+            "summary": "Apply the removal a full scan held back for confirmation", "tags": ["admin"],
+            "security": ADMIN, "x-plexbooks-role": "admin",
+            "responses": {
+                "200": _json(_ref("RemovalConfirmed"), "Removed"),
+                "401": UNAUTHORIZED, "403": FORBIDDEN,
+                "409": _json({"anyOf": [_ref("ScanRunning"), _ref("Error")]},
+                             "Nothing is pending (nothing_pending), or a scan is running"),
+            },
+        }},
+        "/api/scan/{run_id}": {"get": {
+            "summary": "A scan's status and progress", "tags": ["admin"], "security": ADMIN,
+            "x-plexbooks-role": "admin",
+            "parameters": [{"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": _json(_ref("ScanRun"), "The run"), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                "404": _error("No such run"),
+            },
+        }},
+        "/api/library": {"get": {
+            "summary": "Page through the mirrored library", "tags": ["user"], "security": USER,
+            "x-plexbooks-role": "user",
+            "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "title or author words"},
+                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
+                                                                 "default": 50}},
+            ],
+            "responses": {
+                "200": _json(_ref("LibraryPage"), "One page"), "400": BAD_REQUEST, "401": UNAUTHORIZED,
+            },
+        }},
+        "/api/availability": {"post": {
+            "summary": "Is each book already in Plex? Answered from the in-memory index, in order",
+            "tags": ["user"], "security": USER, "x-plexbooks-role": "user",
+            "requestBody": _body("AvailabilityRequest", {"books": [{"title": "Dune", "author": "Frank Herbert"}]}),
+            "responses": {
+                "200": _json(_ref("AvailabilityResults"), "One result per book, same order"),
+                "400": BAD_REQUEST, "401": UNAUTHORIZED, "413": TOO_LARGE,
+            },
+        }},
+        "/api/requests": {
+            "post": {
+                "summary": "Track a request unless Plex has the book or it is already requested",
+                "tags": ["user"], "security": USER, "x-plexbooks-role": "user",
+                "requestBody": _body("NewRequest", {"title": "A Book Nobody Owns", "author": "Nobody In Particular"}),
+                "responses": {
+                    "201": _json(_ref("Request"), "Tracked"),
+                    "400": BAD_REQUEST, "401": UNAUTHORIZED,
+                    "403": _error("`force` was sent by someone who is not an admin"),
+                    "409": _json({"anyOf": [_ref("AlreadyAvailable"), _ref("AlreadyRequested")]},
+                                 "Refused: already in Plex, or already requested"),
+                    "413": TOO_LARGE,
+                },
+            },
+            "get": {
+                "summary": "Tracked requests, newest first", "tags": ["user"], "security": USER,
+                "x-plexbooks-role": "user",
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(REQUEST_STATUSES)}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                ],
+                "responses": {"200": _json(_ref("RequestList"), "The requests"), "401": UNAUTHORIZED},
+            },
+        },
+        "/api/requests/{request_id}": {"get": {
+            "summary": "One tracked request (by the host's request id) with its status", "tags": ["user"],
+            "security": USER, "x-plexbooks-role": "user",
+            "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _json(_ref("Request"), "The request"), "401": UNAUTHORIZED,
+                          "404": _error("Not tracked")},
+        }},
+        "/api/hooks/download-organized": {"post": {
+            "summary": "The host filed a finished download: mark the request downloaded (created if unknown)",
+            "tags": ["host"], "security": ADMIN, "x-plexbooks-role": "admin",
+            "requestBody": _body("DownloadOrganized", {
+                "request_id": "host-42", "title": "A Book Nobody Owns", "author": "Nobody In Particular",
+                "path": "/audiobooks/Nobody In Particular/A Book Nobody Owns",
+            }),
+            "responses": {
+                "200": _json(_ref("HookResult"), "Marked downloaded"), "400": BAD_REQUEST,
+                "401": UNAUTHORIZED, "403": FORBIDDEN, "413": TOO_LARGE,
+            },
+        }},
+        "/api/openapi.json": {"get": {
+            "summary": "This document", "tags": ["meta"], "security": [],
+            "responses": {"200": _json({"type": "object", "required": ["openapi", "info", "paths"]}, "OpenAPI 3.1")},
+        }},
+    }
+
+
+def openapi_document(prefix: str) -> dict[str, Any]:
+    """Build the document for the plugin mounted at `prefix`."""
+    schemas = dict(SCHEMAS)
+    schemas["ScanStart"] = {
+        "type": "object", "properties": {"kind": {"type": "string", "enum": ["full", "recent"], "default": "full"}},
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "plexbooks",
+            "version": __version__,
+            "description": (
+                "Plex Media Server integration for an audiobook request manager. Errors are "
+                '`{"error": code, "message": text}`. Browsers sign in with Plex and send the '
+                "X-CSRFToken header on POST; a host sends X-Plexbooks-Key instead (acts as admin, no CSRF)."
+            ),
+        },
+        "servers": [{"url": prefix.rstrip("/") or "/"}],
+        "paths": _paths(),
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                "plexSession": {"type": "apiKey", "in": "cookie", "name": "session",
+                                "description": "Signed in with Plex (GET /login)"},
+                "hostKey": {"type": "apiKey", "in": "header", "name": "X-Plexbooks-Key",
+                            "description": "The host's API key (setting api_key); acts as admin"},
+            },
+        },
+    }
+
+
+def register_openapi(bp: Blueprint) -> None:
+    """Serve the OpenAPI document."""
+
+    @bp.get("/api/openapi.json")
+    def openapi_json() -> ResponseReturnValue:
+        """The OpenAPI 3 document of the JSON API."""
+        return jsonify(openapi_document(request.script_root + common.url_prefix()))
