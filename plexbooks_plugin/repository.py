@@ -584,6 +584,104 @@ def now() -> datetime:
     return utcnow()
 
 
+# ================================================================= scanner, scheduler and hooks support
+# (added for scanner.py / scheduler.py / hooks.py; everything above is unchanged)
+
+
+def touch_seen(session: Session, section_id: str, rating_keys: Iterable[str], scan_id: int) -> int:
+    """Mark existing albums as seen by `scan_id` without rewriting them (rows a scan could not store)."""
+    keys = list(rating_keys)
+    touched = 0
+    for start in range(0, len(keys), 500):
+        result = session.execute(
+            update(LibraryItem)
+            .where(LibraryItem.section_id == section_id, LibraryItem.rating_key.in_(keys[start : start + 500]))
+            .values(last_seen_scan=scan_id)
+            .execution_options(synchronize_session=False)
+        )
+        touched += int(result.rowcount)  # type: ignore[attr-defined]
+    return touched
+
+
+def keys_unseen_since(session: Session, section_id: str, scan_id: int) -> list[str]:
+    """Return the rating keys that neither scan `scan_id` nor any later scan saw (scan ids only grow)."""
+    return list(
+        session.scalars(
+            select(LibraryItem.rating_key).where(
+                LibraryItem.section_id == section_id,
+                or_(LibraryItem.last_seen_scan.is_(None), LibraryItem.last_seen_scan < scan_id),
+            )
+        )
+    )
+
+
+def latest_scan_run(session: Session, kind: str | None = None, status: str | None = None) -> ScanRun | None:
+    """Return the newest scan run, optionally of one kind and status."""
+    query = select(ScanRun).order_by(ScanRun.id.desc()).limit(1)
+    if kind is not None:
+        query = query.where(ScanRun.kind == kind)
+    if status is not None:
+        query = query.where(ScanRun.status == status)
+    return session.scalars(query).first()
+
+
+def record_failed_run(session: Session, kind: str, error: str, triggered_by: str | None = None) -> ScanRun:
+    """Record a scan that failed before it could start (so the scan panel shows why)."""
+    now = utcnow()
+    run = ScanRun(
+        kind=kind, status="failed", started_at=now, finished_at=now, progress_done=0, error=error,
+        triggered_by=triggered_by,
+    )
+    session.add(run)
+    session.commit()
+    return run
+
+
+def catalog_match_inputs(session: Session) -> list[tuple[int, str, str | None, str | None, str | None]]:
+    """Return (id, title, author, narrator, asin) of every catalog entry, for re-matching."""
+    rows = session.execute(
+        select(CatalogItem.id, CatalogItem.title, CatalogItem.author, CatalogItem.narrator, CatalogItem.asin)
+        .order_by(CatalogItem.id)
+    )
+    return [(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class CatalogMatch:
+    """The availability of one catalog entry, as the catalog refresh computed it."""
+
+    catalog_id: int
+    rating_key: str | None
+    score: float | None
+
+
+def set_catalog_matches(session: Session, matches: Iterable[CatalogMatch]) -> int:
+    """Write is_available / matched_rating_key / match_score of catalog entries; return rows changed."""
+    now = utcnow()
+    params = [
+        {
+            "id": m.catalog_id,
+            "is_available": m.rating_key is not None,
+            "matched_rating_key": m.rating_key,
+            "match_score": m.score,
+            "updated_at": now,
+        }
+        for m in matches
+    ]
+    if not params:
+        return 0
+    # ORM bulk UPDATE by primary key: one executemany instead of a round trip per entry.
+    session.execute(update(CatalogItem), params)
+    return len(params)
+
+
+def count_available_catalog(session: Session) -> int:
+    """Count catalog entries that are in the Plex library."""
+    return int(
+        session.scalar(select(func.count()).select_from(CatalogItem).where(CatalogItem.is_available.is_(True))) or 0
+    )
+
+
 # ================================================================= sign-in support (auth.py)
 
 
