@@ -1,0 +1,54 @@
+"""Pytest fixtures around the Plex emulator; a test module enables them with:
+
+    pytest_plugins = ["tests.fakeplex_fixtures"]
+
+`fake_plex_factory(items=..., **kwargs)` starts emulators that are stopped after the test;
+`fake_plex` is one with 40 books; `plex_core` is the conftest `core` pointed at `fake_plex`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from plexbooks_plugin.core import PlexBooksCore
+from plexbooks_plugin.fakeplex import FakePlex
+
+FakePlexFactory = Callable[..., FakePlex]
+
+
+def configure_core(core: PlexBooksCore, fake: FakePlex) -> PlexBooksCore:
+    """Store the emulator's URL, admin token and audiobook section in `core`'s settings."""
+    core.set_setting("plex_url", fake.url)
+    core.set_setting("plex_token", fake.token)
+    core.set_setting("library_id", str(fake.music_section_id))
+    return core
+
+
+@pytest.fixture
+def fake_plex_factory() -> Iterator[FakePlexFactory]:
+    """Start emulators on demand (``factory(items=1500, seed=3)``); all are stopped after the test."""
+    started: list[FakePlex] = []
+
+    def make(items: int = 40, seed: int = 1, **kwargs: Any) -> FakePlex:
+        fake = FakePlex(items=items, seed=seed, **kwargs).start(port=0)
+        started.append(fake)
+        return fake
+
+    yield make
+    for fake in started:
+        fake.stop()
+
+
+@pytest.fixture
+def fake_plex(fake_plex_factory: FakePlexFactory) -> FakePlex:
+    """A running emulator with 40 generated audiobooks."""
+    return fake_plex_factory()
+
+
+@pytest.fixture
+def plex_core(core: PlexBooksCore, fake_plex: FakePlex) -> PlexBooksCore:
+    """The test core, configured for `fake_plex`."""
+    return configure_core(core, fake_plex)
