@@ -77,6 +77,9 @@ class PlexBooks:
         )
         state = PlexBooksState(app, core)
         app.extensions[EXTENSION_KEY] = state
+        from .hooks import set_default_core
+
+        set_default_core(core)  # hooks called outside an app context use the latest core
         if app.config["PLEXBOOKS_AUTO_MIGRATE"]:
             db.upgrade()
 
