@@ -194,6 +194,11 @@ def _configure_cookies(app: Flask) -> None:
     if app.config.get("SESSION_COOKIE_SAMESITE") is None:
         # Lax still sends the cookie on the top-level redirect back from app.plex.tv to the callback.
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    elif str(app.config["SESSION_COOKIE_SAMESITE"]).lower() == "strict":
+        log.warning(
+            "SESSION_COOKIE_SAMESITE=Strict: browsers drop the session on the redirect back from Plex, "
+            "so every Plex sign-in will be refused; use Lax"
+        )
     explicit = app.config.get("PLEXBOOKS_SECURE_COOKIES")
     if explicit is not None:
         app.config["SESSION_COOKIE_SECURE"] = bool(explicit)
