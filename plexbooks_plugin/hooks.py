@@ -122,7 +122,8 @@ def _request_refresh(core: PlexBooksCore, path: str | None) -> dict[str, Any]:
         section = core.get_setting("library_id")
         if not enabled or folder is None or not section or not core.plex_configured():
             return {"refresh": "skipped"}
-        core.plex_client().refresh(section, path=folder)
+        with core.plex_client() as client:
+            client.refresh(section, path=folder)
     except Exception as err:
         message = _describe(err)
         log.warning("could not ask Plex to refresh %s: %s", path, message)

@@ -256,9 +256,12 @@ def refresh_catalog(core: PlexBooksCore, items: Iterable[dict[str, Any]]) -> dic
 
 def rematch_catalog(core: PlexBooksCore) -> dict[str, int]:
     """Recompute is_available / matched_rating_key / match_score of every catalog entry."""
-    index = core.library_index()
     with core.session() as session:
         rows = repo.catalog_match_inputs(session)
+    if not rows:
+        return {"total": 0, "available": 0}  # no catalog: do not build the index for nothing
+    index = core.library_index()
+    with core.session() as session:
         matches: list[repo.CatalogMatch] = []
         for catalog_id, title, author, narrator, asin in rows:
             match = index.best_match(title, author or "", asin=asin, narrator=narrator, threshold=CATALOG_THRESHOLD)
@@ -338,11 +341,15 @@ def _begin(core: PlexBooksCore, kind: str, triggered_by: str | None, lease_ttl: 
         raise ValueError(f"unknown scan kind {kind!r}; expected one of {', '.join(SCAN_KINDS)}")
     # Configuration problems surface before anything is locked or recorded.
     client = core.plex_client()
-    section = core.library_section()
-    token = core.get_setting("plex_token") or ""
-    holder = _new_holder(core)
-    ttl = lease_ttl or SCAN_LEASE_TTL
-    _acquire_scan_lease(core, holder, ttl)
+    try:
+        section = core.library_section()
+        token = core.get_setting("plex_token") or ""
+        holder = _new_holder(core)
+        ttl = lease_ttl or SCAN_LEASE_TTL
+        _acquire_scan_lease(core, holder, ttl)
+    except BaseException:
+        client.close()
+        raise
     try:
         with core.session() as session:
             abandoned = repo.fail_abandoned_runs(
@@ -353,6 +360,7 @@ def _begin(core: PlexBooksCore, kind: str, triggered_by: str | None, lease_ttl: 
             run = repo.start_scan_run(session, kind, triggered_by)
             run_id = run.id
     except BaseException:
+        client.close()
         with core.session() as session:
             repo.release_lease(session, SCAN_LEASE, holder)
         raise
@@ -361,6 +369,10 @@ def _begin(core: PlexBooksCore, kind: str, triggered_by: str | None, lease_ttl: 
 
 
 def _release(job: _Job) -> None:
+    try:
+        job.client.close()  # its HTTP connection pool is per scan
+    except Exception:
+        log.debug("closing the Plex client failed", exc_info=True)
     try:
         with job.core.session() as session:
             repo.release_lease(session, SCAN_LEASE, job.holder)

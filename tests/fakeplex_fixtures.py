@@ -4,6 +4,9 @@
 
 `fake_plex_factory(items=..., **kwargs)` starts emulators that are stopped after the test;
 `fake_plex` is one with 40 books; `plex_core` is the conftest `core` pointed at `fake_plex`.
+
+PYTEST_DONT_REWRITE: this module has no asserts, and some test modules import it directly before
+pytest registers it as a plugin (which would otherwise warn that it cannot be rewritten).
 """
 
 from __future__ import annotations

@@ -152,3 +152,15 @@ def test_refresh_folder_uses_the_filesystem_when_it_can(tmp_path: Path) -> None:
     assert refresh_folder(str(book)) == str(book)
     (book / "part").write_text("x")
     assert refresh_folder(str(book / "part")) == str(book)
+
+
+def test_missing_fields_are_answered_not_raised(core: PlexBooksCore) -> None:
+    assert on_download_organized(request_id=None, title="T", author=None, path=None, core=core) == {
+        "request_id": None, "error": "request_id is required"
+    }
+    result = on_download_organized(request_id="h-new", title=None, author=None, path=None, core=core)
+    assert "title is required" in str(result["error"])
+    # A request plexbooks already tracks needs no title.
+    organize(core, request_id="h-known")
+    result = on_download_organized(request_id="h-known", title=None, author=None, path=None, core=core)
+    assert result["status"] == "downloaded" and result["created"] is False

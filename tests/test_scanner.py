@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -285,12 +286,35 @@ def test_runs_abandoned_by_a_dead_process_are_failed(plex_core: PlexBooksCore) -
     with pytest.raises(ScanRunning) as caught:
         run_scan(plex_core, "full")
     assert caught.value.run_id == stale.id
-    import time
-
     time.sleep(0.1)  # the dead holder's lease expires
     summary = run_scan(plex_core, "full")
     assert summary["total"] == 40
     assert run_row(plex_core, stale.id).status == "failed"
+
+
+def test_the_lease_is_renewed_while_scanning(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
+    fake_plex.set_fault("latency", delay=0.25, on_path="/library/sections/*/all")
+    ttl = timedelta(seconds=0.5)
+    run_id = start_scan(plex_core, "full", page_size=10, lease_ttl=ttl)  # 4 pages, ~1 s
+    time.sleep(0.7)  # past the first expiry: only renewals keep the lease
+    with pytest.raises(ScanRunning) as caught:
+        run_scan(plex_core, "full")
+    assert caught.value.run_id == run_id
+    assert wait_for_scan(run_id, timeout=10)
+    assert run_row(plex_core, run_id).status == "succeeded"
+
+
+def test_a_scan_that_lost_its_lease_stops(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
+    fake_plex.set_fault("latency", delay=0.5, on_path="/library/sections/*/all")
+    run_id = start_scan(plex_core, "full", page_size=10, lease_ttl=timedelta(seconds=0.2))
+    time.sleep(0.35)  # the scan stalls on its first page longer than its lease
+    with plex_core.session() as session:
+        assert repo.acquire_lease(session, scanner.SCAN_LEASE, "other:1:scan", timedelta(seconds=5))
+    assert wait_for_scan(run_id, timeout=10)
+    run = run_row(plex_core, run_id)
+    assert run.status == "failed" and "lost its lock" in run.error
+    with plex_core.session() as session:
+        assert repo.lease_holder(session, scanner.SCAN_LEASE) == "other:1:scan"  # not released by the loser
 
 
 # ------------------------------------------------------------------ recently added
