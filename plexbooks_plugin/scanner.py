@@ -208,14 +208,17 @@ def confirm_pending_removal(core: PlexBooksCore, *, lease_ttl: timedelta | None 
     Rows a later scan (full or recently-added) saw are kept: scan ids only grow, so "not seen since
     run N" is `last_seen_scan < N`. Raises ScanRunning while a scan runs.
     """
-    pending = pending_removal(core)
-    if not pending:
+    if not pending_removal(core):
         return 0
     holder = _new_holder(core)
     _acquire_scan_lease(core, holder, lease_ttl or SCAN_LEASE_TTL)
     removed = 0
     try:
         with core.session() as session:
+            # Read again under the lease: a scan or another confirmation may have settled it meanwhile.
+            pending = repo.get_json_setting(session, PENDING_REMOVAL_KEY)
+            if not isinstance(pending, dict):
+                return 0
             section = repo.get_setting(session, "library_id")
             if section and str(pending.get("section_id")) == section:
                 keys = repo.keys_unseen_since(session, section, int(pending["run_id"]))

@@ -150,7 +150,12 @@ class PlexBooksScheduler:
         """Renew (or try to take) leadership; as leader, follow the interval settings and queue due jobs."""
         try:
             with self.core.session() as session:
-                leader = repo.acquire_lease(session, LEADER_LEASE, self.holder, self.leader_ttl)
+                current = repo.lease_holder(session, LEADER_LEASE)
+                # Followers only read: trying to insert a live lease every tick would fill the
+                # database log with duplicate-key errors.
+                leader = (current is None or current == self.holder) and repo.acquire_lease(
+                    session, LEADER_LEASE, self.holder, self.leader_ttl
+                )
         except Exception as err:
             # Without the database we cannot prove we lead: act as a follower until it is back.
             log.warning("scheduler could not reach the database: %s", _first_line(err))
@@ -185,10 +190,15 @@ class PlexBooksScheduler:
         except ScanRunning as err:
             log.info("job %s skipped: %s", name, err)
             return True
+        except ScanFailed as err:
+            # The scanner already logged it and recorded it on its run.
+            self.failures[name] = self.failures.get(name, 0) + 1
+            log.warning("job %s failed (scan run %s): %s", name, err.run_id, err)
+            return False
         except Exception as err:
             self.failures[name] = self.failures.get(name, 0) + 1
             log.exception("job %s failed", name)
-            if spec.kind is not None and not isinstance(err, ScanFailed):
+            if spec.kind is not None:
                 self._record_failure(spec.kind, err)
             return False
         finally:

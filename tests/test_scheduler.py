@@ -15,7 +15,10 @@ from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.crypto import SecretBox
 from plexbooks_plugin.db import Database
 from plexbooks_plugin.errors import ScanRunning
+from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.scheduler import LEADER_LEASE, JobSpec, PlexBooksScheduler
+
+pytest_plugins = ["tests.fakeplex_fixtures"]
 
 TICK = 0.02
 TTL = timedelta(seconds=0.5)
@@ -194,4 +197,22 @@ def test_overdue_full_scan_runs_on_taking_leadership(core: PlexBooksCore) -> Non
         repo.start_scan_run(session, "full", "test")
     sched = PlexBooksScheduler(core, tick_seconds=TICK, leader_ttl=TTL, jobs=jobs)
     assert sched.run_pending_now() == {}  # a recent full scan: not overdue
+    sched.stop()
+
+
+def test_default_jobs_scan_the_configured_library(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
+    sched = PlexBooksScheduler(plex_core, tick_seconds=TICK, leader_ttl=TTL)
+    # Never scanned: both jobs are overdue when the scheduler first leads.
+    assert sched.run_pending_now() == {"full_scan": True, "recent_scan": True}
+    with plex_core.session() as session:
+        runs = repo.recent_scan_runs(session)
+        assert sorted((r.kind, r.status, r.triggered_by) for r in runs) == [
+            ("full", "succeeded", "scheduler"), ("recent", "succeeded", "scheduler")
+        ]
+        assert repo.count_library(session) == 40
+    fake_plex.set_fault("503", on_path="/library/sections/*/all")
+    assert sched.run_job_now("full_scan") is False
+    with plex_core.session() as session:
+        failed = [r for r in repo.recent_scan_runs(session) if r.status == "failed"]
+    assert len(failed) == 1 and "503" in (failed[0].error or "")  # recorded once, by the scanner
     sched.stop()
