@@ -176,6 +176,12 @@
         if (res.data.status === "running") {
           timer = setTimeout(function () { poll(runId); }, POLL_MS);
         } else {
+          var countNode = document.querySelector("[data-pb-library-count]");
+          var seen = res.data.summary && res.data.summary.total;
+          // After a complete full scan the mirror holds exactly what Plex listed.
+          if (countNode && res.data.kind === "full" && res.data.status === "succeeded" && typeof seen === "number") {
+            countNode.textContent = count(seen) + (seen === 1 ? " book" : " books");
+          }
           setBusy(false);
           localTimes();
         }

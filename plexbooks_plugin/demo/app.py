@@ -1,0 +1,257 @@
+"""The demo host: a tiny audiobook "download manager" that mounts plexbooks through plugin.yaml."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+import time
+from collections import deque
+from importlib.resources import files
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, abort, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_wtf.csrf import validate_csrf
+from wtforms import ValidationError
+
+from .. import repository as repo
+from ..crypto import resolve_secret_key
+from ..db import resolve_database_url
+from ..errors import PlexbooksError, ScanRunning
+from ..extension import get_core
+from ..fakeplex import FakePlex
+from .catalog import CatalogBook, build_catalog
+from .manifest import LoadedPlugin, load_plugin
+
+log = logging.getLogger(__name__)
+
+HOST_NAME = "Shelf"
+SESSION_KEY_FILE = "demo-session.key"
+AUDIOBOOK_ROOT = "/data/Audiobooks"
+
+
+def session_secret(instance_path: Path) -> str:
+    """The demo host's own SECRET_KEY (sessions), generated once into the instance folder (mode 0600)."""
+    path = instance_path / SESSION_KEY_FILE
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    instance_path.mkdir(parents=True, exist_ok=True)
+    secret = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process won the race: use its key
+        return path.read_text(encoding="utf-8").strip()
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(secret)
+    return secret
+
+
+class DemoState:
+    """What the demo host keeps: the emulator, the loaded plugin, its catalog and Plex notifications."""
+
+    def __init__(self, plex: FakePlex, plugin: LoadedPlugin, catalog: list[CatalogBook]) -> None:
+        self.plex = plex
+        self.plugin = plugin
+        self.catalog = catalog
+        self.by_request_id = {book.request_id: book for book in catalog}
+        self.events: deque[dict[str, Any]] = deque(maxlen=50)
+        self.lock = threading.Lock()
+
+    def notify(self, text: str, **extra: Any) -> None:
+        """Remember a notification for the page."""
+        with self.lock:
+            self.events.appendleft({"at": time.time(), "text": text, **extra})
+
+
+def configure_plugin(app: Flask, plex: FakePlex) -> None:
+    """Point plexbooks at the emulator: URL and token on every start (the port changes), library once."""
+    core = get_core(app)
+    with core.session() as session:
+        repo.set_setting(session, "plex_url", plex.url, core.box)
+        repo.set_setting(session, "plex_token", plex.token, core.box)
+        if not repo.get_setting(session, "library_id"):
+            repo.set_setting(session, "library_id", plex.music_section_id, core.box)
+        repo.set_setting(session, "plex_machine_identifier", plex.machine_identifier, core.box)
+
+
+def create_demo_app(
+    plex: FakePlex,
+    *,
+    database_url: str | None = None,
+    instance_path: str | Path = "instance",
+    scheduler: bool = True,
+    catalog_size: int = 30,
+    **config: Any,
+) -> Flask:
+    """Build the demo host with plexbooks mounted from plugin.yaml and pointed at `plex`."""
+    instance = Path(instance_path).resolve()
+    templates = str(files("plexbooks_plugin.templates"))
+    app = Flask(
+        "plexbooks_demo", instance_path=str(instance), template_folder=templates,
+        static_folder=str(files("plexbooks_plugin") / "static"), static_url_path="/demo-static",
+    )
+    app.config.update(
+        SECRET_KEY=session_secret(instance),
+        # The same key file the CLI reads, so `plexbooks scan` works on the demo database too.
+        PLEXBOOKS_SECRET_KEY=resolve_secret_key({}, instance),
+        PLEXBOOKS_DATABASE_URL=database_url or f"sqlite:///{instance / 'plexbooks.db'}",
+        PLEXBOOKS_PLEX_TV_URL=plex.url,
+        PLEXBOOKS_PLEX_APP_URL=plex.url,
+        PLEXBOOKS_SCHEDULER=scheduler,
+        PLEXBOOKS_HOST_NAME=HOST_NAME,
+        PLEXBOOKS_HOST_URL="/",
+        **config,
+    )
+    plugin = load_plugin(app)
+    configure_plugin(app, plex)
+    state = DemoState(plex, plugin, build_catalog(plex, catalog_size))
+    app.extensions["plexbooks_demo"] = state
+
+    # Tell plexbooks what the store sells, as a host does after refreshing its catalog.
+    with app.app_context():
+        plugin.hook("catalog_refreshed", items=[
+            {"external_id": b.id, "title": b.title, "author": b.author, "narrator": b.narrator, "asin": b.asin}
+            for b in state.catalog
+        ])
+
+    def on_available(sender: Any, request_id: str, rating_key: str, **_: Any) -> None:
+        book = state.by_request_id.get(str(request_id))
+        title = book.title if book else str(request_id)
+        state.notify(f"Plex now has “{title}”: request {request_id} is available.", request_id=request_id,
+                     rating_key=rating_key)
+
+    plugin.signals["request_available"].connect(on_available, weak=False)
+    _register_routes(app, state)
+    return app
+
+
+def _state() -> DemoState:
+    from flask import current_app
+
+    return current_app.extensions["plexbooks_demo"]  # type: ignore[no-any-return]
+
+
+def _guard() -> None:
+    """The demo's own buttons need a signed-in Plex user and the page's CSRF token."""
+    from ..security import current_role
+
+    if current_role() is None:
+        abort(401)
+    try:
+        validate_csrf(request.headers.get("X-CSRFToken", ""))
+    except ValidationError:  # missing, stale or forged token
+        abort(400)
+
+
+def _book_for(request_id: str) -> CatalogBook:
+    book = _state().by_request_id.get(request_id)
+    if book is None:
+        abort(404)
+    return book
+
+
+def _start_recent_scan(app: Flask) -> int | None:
+    """Start a recently-added poll; if a scan is running, retry in the background until it can start."""
+    from ..scanner import start_scan
+
+    core = get_core(app)
+    try:
+        return start_scan(core, "recent", triggered_by="demo import")
+    except ScanRunning:
+        pass
+
+    def retry() -> None:
+        for _ in range(120):
+            time.sleep(0.5)
+            try:
+                start_scan(core, "recent", triggered_by="demo import")
+                return
+            except ScanRunning:
+                continue
+            except PlexbooksError as err:
+                log.warning("demo: recently-added poll failed to start: %s", err)
+                return
+
+    threading.Thread(target=retry, name="demo-recent-poll", daemon=True).start()
+    return None
+
+
+def _register_routes(app: Flask, state: DemoState) -> None:
+    @app.get("/")
+    def index() -> ResponseReturnValue:
+        """The store: catalog with badges, requests, and the plugin's admin actions."""
+        from ..security import current_role
+
+        core = get_core()
+        with core.session() as session:
+            library_count = repo.count_library(session)
+            configured = bool(repo.get_setting(session, "library_id")) and core.plex_configured()
+            last_run = repo.latest_scan_run(session, status="succeeded")
+        role = current_role()
+        from flask_login import current_user
+
+        return render_template(
+            "demo/index.html",
+            state=state,
+            catalog=state.catalog,
+            role=role,
+            user_name=getattr(current_user, "username", None) if role else None,
+            library_count=library_count,
+            configured=configured,
+            scanned=last_run is not None,
+            plex=state.plex,
+            host_name=HOST_NAME,
+        )
+
+    @app.get("/demo/api/events")
+    def events() -> ResponseReturnValue:
+        """Notifications the host received from plexbooks' request_available signal."""
+        with state.lock:
+            return jsonify({"items": list(state.events)})
+
+    @app.post("/demo/requests/<request_id>/start")
+    def start_download(request_id: str) -> ResponseReturnValue:
+        """The host starts downloading a request and tells plexbooks (request_status hook)."""
+        _guard()
+        _book_for(request_id)
+        return jsonify(state.plugin.hook("request_status", request_id=request_id, status="downloading"))
+
+    @app.post("/demo/requests/<request_id>/downloaded")
+    def download_completes(request_id: str) -> ResponseReturnValue:
+        """A fake download finished and was filed into the library folder (download_organized hook)."""
+        _guard()
+        book = _book_for(request_id)
+        path = f"{AUDIOBOOK_ROOT}/{book.author or 'Unknown'}/{book.title}"
+        result = state.plugin.hook(
+            "download_organized", request_id=request_id, title=book.title, author=book.author, path=path,
+            asin=book.asin,
+        )
+        state.notify(f"Download of “{book.title}” finished and was filed in {path}.", request_id=request_id)
+        return jsonify(result), 500 if result.get("error") else 200
+
+    @app.post("/demo/requests/<request_id>/import")
+    def simulate_import(request_id: str) -> ResponseReturnValue:
+        """Pretend Plex scanned the new folder: add the book to the emulator, then poll recently added."""
+        _guard()
+        book = _book_for(request_id)
+        rating_key = state.plex.add_album(book.title, book.author, narrator=book.narrator, asin=book.asin)
+        run_id = _start_recent_scan(app)
+        state.notify(f"Plex added “{book.title}” (rating key {rating_key}); checking recently added.",
+                     request_id=request_id)
+        return jsonify({"request_id": request_id, "rating_key": rating_key, "run_id": run_id})
+
+    @app.context_processor
+    def _helpers() -> dict[str, Any]:
+        return {"plugin": state.plugin, "prefix": app.config["PLEXBOOKS_URL_PREFIX"],
+                "login_url": url_for("plexbooks.login", next="/")}
+
+
+def demo_database_url(database_url: str | None, instance_path: Path) -> str:
+    """The demo's database: as given, else PLEXBOOKS_DATABASE_URL, else SQLite in the instance folder."""
+    if database_url or os.environ.get("PLEXBOOKS_DATABASE_URL"):
+        return resolve_database_url(database_url)
+    instance_path.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{(instance_path / 'plexbooks.db').resolve()}"
