@@ -117,8 +117,8 @@ def _transport_reason(err: BaseException, timeout: float | tuple[float, float] |
 
 def error_detail(body: bytes, content_type: str) -> str | None:
     """Extract a short human message from an error body (plex.tv JSON errors), if any."""
-    if "json" not in content_type:
-        return None
+    if "json" not in content_type and body.lstrip()[:1] != b"{":
+        return None  # PMS error pages are HTML; only JSON error objects carry a message
     try:
         data = json.loads(body)
     except ValueError:
