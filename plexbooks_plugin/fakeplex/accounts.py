@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import math
 import secrets
 import threading
 import time
@@ -68,7 +69,7 @@ class FakePin:
     def as_json(self, now: float | None = None) -> dict[str, Any]:
         """The pin object of POST/GET /api/v2/pins."""
         now = time.time() if now is None else now
-        remaining = max(0, int(self.created_at + self.expires_in - now))
+        remaining = max(0, math.ceil(self.created_at + self.expires_in - now))  # 1800 when fresh
         return {
             "id": self.id,
             "code": self.code,
