@@ -1,0 +1,377 @@
+"""The HTML pages: settings, scan panel, library browser, cover proxy, badge macro, host overrides."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from flask import Flask, render_template_string
+from flask.testing import FlaskClient
+
+from plexbooks_plugin import repository as repo
+from plexbooks_plugin.fakeplex import FakePlex
+
+from .conftest import make_app
+from .fakeplex_fixtures import FakePlexFactory, configure_core, fake_plex_factory  # noqa: F401
+from .viewkit import add_books, app_core, book, build_app, sign_in_as
+
+SECRET_TOKEN = "s3cr3t-plex-token-never-shown"
+HOSTILE = "<script>alert('pwned')</script>"
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Flask:
+    """A host app with plexbooks, CSRF off."""
+    return build_app(database_url, tmp_path / "instance")
+
+
+@pytest.fixture
+def admin(app: Flask) -> FlaskClient:
+    """The server owner's browser."""
+    client = app.test_client()
+    sign_in_as(client, app, "admin", "olivia")
+    return client
+
+
+@pytest.fixture
+def user(app: Flask) -> FlaskClient:
+    """A plain user's browser."""
+    client = app.test_client()
+    sign_in_as(client, app, "user", "sam")
+    return client
+
+
+@pytest.fixture
+def plex(fake_plex_factory: FakePlexFactory) -> FakePlex:  # noqa: F811
+    """A running Plex emulator with 40 books."""
+    return fake_plex_factory(items=40)
+
+
+def html_of(response: object) -> str:
+    """The body of a page answer."""
+    return response.get_data(as_text=True)  # type: ignore[attr-defined, no-any-return]
+
+
+# ---------------------------------------------------------------- who sees what
+
+
+def test_anonymous_pages_redirect_to_the_plex_sign_in(app: Flask) -> None:
+    client = app.test_client()
+    for path in ("/plexbooks/library", "/plexbooks/settings", "/plexbooks/scan", "/plexbooks/"):
+        response = client.get(path)
+        assert response.status_code == 302, path
+        assert "/plexbooks/login" in response.headers["Location"]
+
+
+def test_users_cannot_open_admin_pages(user: FlaskClient) -> None:
+    assert user.get("/plexbooks/settings").status_code == 403
+    assert user.get("/plexbooks/scan").status_code == 403
+    assert user.post("/plexbooks/settings", data={"action": "generate_key"}).status_code == 403
+    page = html_of(user.get("/plexbooks/library"))
+    assert ">Settings<" not in page and ">Scans<" not in page  # no links to pages they cannot open
+
+
+def test_home_redirects_to_the_library(user: FlaskClient) -> None:
+    response = user.get("/plexbooks/")
+    assert response.status_code == 302 and response.headers["Location"].endswith("/plexbooks/library")
+
+
+# ---------------------------------------------------------------- settings
+
+
+def test_settings_never_render_the_token(app: Flask, admin: FlaskClient) -> None:
+    core = app_core(app)
+    core.set_setting("plex_url", "http://192.168.1.10:32400")
+    core.set_setting("plex_token", SECRET_TOKEN)
+    core.set_setting("api_key", "host-key-also-secret")
+    page = html_of(admin.get("/plexbooks/settings"))
+    assert SECRET_TOKEN not in page and "host-key-also-secret" not in page
+    assert "a token is stored" in page
+    assert "a key is set" in page
+    assert 'value="http://192.168.1.10:32400"' in page
+    assert re.search(r'id="plex_token"[^>]*value=""', page)
+
+
+def test_first_visit_welcomes_and_offers_sign_in(admin: FlaskClient) -> None:
+    page = html_of(admin.get("/plexbooks/settings"))
+    assert "Welcome!" in page
+    assert "/plexbooks/login/settings-token" in page
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("plex_url", "ftp://nas.local", "http"),
+    ("plex_url", "", "Enter the address"),
+    ("full_scan_hours", "often", "number"),
+    ("full_scan_hours", "0", "between"),
+    ("recent_scan_minutes", "-5", "between"),
+])
+def test_settings_errors_show_next_to_the_field(
+    app: Flask, admin: FlaskClient, field: str, value: str, message: str
+) -> None:
+    form = {"plex_url": "http://plex.local:32400", "plex_token": "t", "full_scan_hours": "6",
+            "recent_scan_minutes": "5", "action": "save", field: value}
+    response = admin.post("/plexbooks/settings", data=form)
+    assert response.status_code == 400
+    page = html_of(response)
+    error = re.search(rf'<span class="pb-fielderror" id="{field}-error">([^<]*)</span>', page)
+    assert error and message in error.group(1), page
+    assert "Nothing was saved" in page
+    assert app_core(app).get_setting("plex_url") is None  # all or nothing
+
+
+def test_saving_without_any_token_asks_for_one(admin: FlaskClient) -> None:
+    response = admin.post("/plexbooks/settings", data={"plex_url": "http://plex.local:32400", "action": "save",
+                                                       "full_scan_hours": "6", "recent_scan_minutes": "5"})
+    assert response.status_code == 400
+    assert 'id="plex_token-error"' in html_of(response)
+
+
+def test_saving_stores_everything_and_keeps_an_empty_token(app: Flask, admin: FlaskClient, plex: FakePlex) -> None:
+    form = {"plex_url": plex.url + "/", "plex_token": plex.token, "library_id": plex.music_section_id,
+            "full_scan_hours": "12", "recent_scan_minutes": "0", "action": "save"}
+    response = admin.post("/plexbooks/settings", data=form)
+    assert response.status_code == 302, html_of(response)
+    core = app_core(app)
+    assert core.get_setting("plex_url") == plex.url  # canonical: no trailing slash
+    assert core.get_setting("plex_token") == plex.token
+    assert core.get_setting("library_id") == plex.music_section_id
+    assert core.get_setting("full_scan_hours") == "12"
+    assert core.get_setting("recent_scan_minutes") == "0"
+    assert core.get_setting("refresh_after_import") == "false"  # unchecked box
+    assert core.get_setting("plex_machine_identifier") == plex.machine_identifier
+    page = html_of(admin.get("/plexbooks/settings"))
+    assert "Settings saved." in page
+    form.update(plex_token="", refresh_after_import="on")
+    assert admin.post("/plexbooks/settings", data=form).status_code == 302
+    assert core.get_setting("plex_token") == plex.token
+    assert core.get_setting("refresh_after_import") == "true"
+
+
+def test_saving_with_plex_down_saves_and_warns(app: Flask, admin: FlaskClient) -> None:
+    form = {"plex_url": "http://127.0.0.1:9", "plex_token": "t", "full_scan_hours": "6",
+            "recent_scan_minutes": "5", "action": "save"}
+    assert admin.post("/plexbooks/settings", data=form).status_code == 302
+    assert app_core(app).get_setting("plex_url") == "http://127.0.0.1:9"
+    assert "could not be reached" in html_of(admin.get("/plexbooks/settings"))
+
+
+def test_test_connection_without_javascript_lists_music_libraries(admin: FlaskClient, plex: FakePlex) -> None:
+    response = admin.post("/plexbooks/settings", data={"action": "test", "plex_url": plex.url,
+                                                       "plex_token": plex.token})
+    assert response.status_code == 200
+    page = html_of(response)
+    assert "Connected." in page and "Fake Plex" in page
+    assert f'name="library_id" value="{plex.music_section_id}"' in page
+    assert "40 albums" in page
+    assert plex.token not in page
+
+
+def test_test_connection_shows_the_exact_error(admin: FlaskClient, plex: FakePlex) -> None:
+    page = html_of(admin.post("/plexbooks/settings", data={"action": "test", "plex_url": plex.url,
+                                                           "plex_token": "bad-token"}))
+    assert "Connection failed." in page
+    page = html_of(admin.post("/plexbooks/settings", data={"action": "test", "plex_url": "http://127.0.0.1:9",
+                                                           "plex_token": "t"}))
+    assert "Connection failed." in page and "127.0.0.1:9" in page
+
+
+def test_api_key_is_shown_once(app: Flask, admin: FlaskClient) -> None:
+    page = html_of(admin.post("/plexbooks/settings", data={"action": "generate_key"}))
+    shown = re.search(r'<code id="pb-new-key-value">([^<]+)</code>', page)
+    assert shown
+    key = shown.group(1)
+    assert len(key) >= 32 and app_core(app).get_setting("api_key") == key
+    again = html_of(admin.get("/plexbooks/settings"))
+    assert key not in again and "a key is set" in again
+    rotated = html_of(admin.post("/plexbooks/settings", data={"action": "generate_key"}))
+    assert key not in rotated
+
+
+def test_picking_a_server_without_a_recent_sign_in_explains(admin: FlaskClient) -> None:
+    response = admin.post("/plexbooks/settings", data={"action": "pick_server", "client_identifier": "abc"})
+    assert response.status_code == 302
+    assert "sign in with Plex again" in html_of(admin.get("/plexbooks/settings"))
+
+
+def test_settings_form_needs_the_csrf_token(database_url: str, tmp_path: Path) -> None:
+    app = build_app(database_url, tmp_path / "csrf", WTF_CSRF_ENABLED=True)
+    client = app.test_client()
+    sign_in_as(client, app, "admin")
+    assert client.post("/plexbooks/settings", data={"action": "generate_key"}).status_code == 400
+    page = html_of(client.get("/plexbooks/settings"))
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    assert token
+    ok = client.post("/plexbooks/settings", data={"action": "generate_key", "csrf_token": token.group(1)})
+    assert ok.status_code == 200 and "pb-new-key-value" in html_of(ok)
+
+
+# ---------------------------------------------------------------- library
+
+
+def test_library_page_escapes_hostile_titles(app: Flask, user: FlaskClient) -> None:
+    add_books(app, [book("1", HOSTILE, HOSTILE, narrator=HOSTILE, year=1999, duration=3_900_000)])
+    page = html_of(user.get("/plexbooks/library"))
+    assert HOSTILE not in page
+    assert "&lt;script&gt;alert(&#39;pwned&#39;)&lt;/script&gt;" in page
+    assert "1 h 5 min" in page and "1999" in page
+    searched = html_of(user.get("/plexbooks/library", query_string={"q": "<img src=x onerror=alert(1)>"}))
+    assert "<img src=x" not in searched and "&lt;img src=x" in searched
+
+
+def test_library_page_searches_and_pages(app: Flask, user: FlaskClient) -> None:
+    add_books(app, [book(str(n), f"Book {n:03d}", "Author Name") for n in range(1, 31)])
+    first = html_of(user.get("/plexbooks/library"))
+    assert first.count('class="pb-book"') == 24
+    assert "page 1 of 2" in first and 'rel="next"' in first
+    second = html_of(user.get("/plexbooks/library?page=2"))
+    assert second.count('class="pb-book"') == 6 and 'rel="prev"' in second
+    found = html_of(user.get("/plexbooks/library?q=Book 007"))
+    assert found.count('class="pb-book"') == 1 and "1 of 30 books match" in found
+    assert "No books match" in html_of(user.get("/plexbooks/library?q=zzzz"))
+    assert html_of(user.get("/plexbooks/library?page=abc")).count('class="pb-book"') == 24
+
+
+def test_covers_go_through_the_proxy(app: Flask, user: FlaskClient) -> None:
+    add_books(app, [book("1", "With Art", "A"), book("2", "Without Art", "B", thumb=None)])
+    page = html_of(user.get("/plexbooks/library"))
+    assert 'src="/plexbooks/covers/1"' in page
+    assert "/plexbooks/covers/2" not in page  # no thumb: a styled fallback instead of a request
+
+
+def test_empty_library_tells_the_admin_what_to_do(admin: FlaskClient, user: FlaskClient) -> None:
+    assert "Open settings" in html_of(admin.get("/plexbooks/library"))
+    assert "has not scanned" in html_of(user.get("/plexbooks/library"))
+
+
+# ---------------------------------------------------------------- cover proxy
+
+
+def test_cover_proxy_serves_plex_art_without_the_token(app: Flask, user: FlaskClient, plex: FakePlex) -> None:
+    configure_core(app_core(app), plex)
+    album = plex.albums()[0]
+    add_books(app, [book(str(album.rating_key), album.title, album.author,
+                         thumb=f"/library/metadata/{album.rating_key}/thumb/1")], section=plex.music_section_id)
+    response = user.get(f"/plexbooks/covers/{album.rating_key}")
+    assert response.status_code == 200
+    assert response.content_type.startswith("image/")
+    assert response.data.startswith(b"\x89PNG")
+    assert plex.token.encode() not in response.data
+    assert all(plex.token not in value for value in response.headers.values())
+    assert "private" in response.headers["Cache-Control"]
+
+
+def test_cover_proxy_placeholder_and_404(app: Flask, user: FlaskClient) -> None:
+    add_books(app, [book("5", "No Plex Here", "A")])
+    app_core(app).set_setting("plex_url", "http://127.0.0.1:9")
+    app_core(app).set_setting("plex_token", "t")
+    response = user.get("/plexbooks/covers/5")
+    assert response.status_code == 200
+    assert response.content_type.startswith("image/svg+xml")
+    assert response.headers["X-Plexbooks-Cover"] == "placeholder"
+    assert b"NP" in response.data
+    assert user.get("/plexbooks/covers/does-not-exist").status_code == 404
+    assert app.test_client().get("/plexbooks/covers/5").status_code == 302  # anonymous: sign in first
+
+
+# ---------------------------------------------------------------- scan panel
+
+
+def test_scan_panel_shows_history_and_errors(app: Flask, admin: FlaskClient) -> None:
+    with app_core(app).session() as session:
+        ok = repo.start_scan_run(session, "full")
+        repo.update_scan_progress(session, ok.id, 48000, 48000)
+        repo.finish_scan_run(session, ok.id, status="succeeded",
+                             summary={"total": 48000, "new": 12, "updated": 3, "removed": 2, "matched": 1})
+        bad = repo.start_scan_run(session, "recent")
+        repo.finish_scan_run(session, bad.id, status="failed", error=f"Plex refused the token {HOSTILE}")
+    page = html_of(admin.get("/plexbooks/scan"))
+    assert "48,000</b> seen" in page and "12</b> new" in page and "1</b> matched" in page
+    assert "Plex refused the token" in page and HOSTILE not in page
+    assert 'class="pb-pill pb-pill--failed"' in page
+
+
+def test_scan_panel_shows_a_running_scan_for_live_polling(app: Flask, admin: FlaskClient) -> None:
+    with app_core(app).session() as session:
+        run = repo.start_scan_run(session, "full")
+        repo.update_scan_progress(session, run.id, 1250, 48000)
+    page = html_of(admin.get("/plexbooks/scan"))
+    assert f'data-running-id="{run.id}"' in page
+    assert "1,250 of 48,000 books" in page
+    assert 'data-status-url="/plexbooks/api/scan/0"' in page
+
+
+def test_scan_panel_warns_about_a_held_back_removal(app: Flask, admin: FlaskClient) -> None:
+    add_books(app, [book(str(n), f"Gone {n}", "A") for n in range(10)])
+    with app_core(app).session() as session:
+        repo.set_json_setting(session, "pending_removal", {
+            "run_id": 99, "section_id": "7", "count": 10, "previous": 10, "seen": 0,
+        })
+    page = html_of(admin.get("/plexbooks/scan"))
+    assert "A removal needs your confirmation." in page and "saw no books at all" in page
+    response = admin.post("/plexbooks/scan/confirm-removal")
+    assert response.status_code == 302
+    page = html_of(admin.get("/plexbooks/scan"))
+    assert "Removed 10 books" in page and "A removal needs your confirmation." not in page
+
+
+def test_scan_form_starts_a_scan_and_reports_a_running_one(app: Flask, admin: FlaskClient, plex: FakePlex) -> None:
+    from plexbooks_plugin.scanner import wait_for_scan
+
+    configure_core(app_core(app), plex)
+    assert admin.post("/plexbooks/scan", data={"kind": "full"}).status_code == 302
+    page = html_of(admin.get("/plexbooks/scan"))
+    started = re.search(r"Full scan started \(run (\d+)\)", page)
+    assert started
+    assert wait_for_scan(int(started.group(1)), timeout=30)
+    assert "Not configured" not in page
+
+
+def test_scan_form_before_setup_says_what_is_missing(admin: FlaskClient) -> None:
+    page = html_of(admin.get("/plexbooks/scan"))
+    assert "Plex is not set up yet." in page
+    admin.post("/plexbooks/scan", data={"kind": "full"})
+    assert "Settings" in html_of(admin.get("/plexbooks/scan"))
+
+
+# ---------------------------------------------------------------- the badge macro and host overrides
+
+
+def test_badge_macro_in_a_host_template(app: Flask) -> None:
+    add_books(app, [book("1", "Project Hail Mary", "Andy Weir")])
+    template = (
+        '{% from "plexbooks/macros.html" import in_library_badge, badge_assets %}'
+        "{{ badge_assets() }}"
+        "{% for b in books %}<li>{{ in_library_badge(b) }}</li>{% endfor %}"
+    )
+    books = [{"title": "Project Hail Mary (Unabridged)", "author": "Andy Weir"},
+             {"title": HOSTILE, "author": "Nobody"}]
+    with app.test_request_context("/"):
+        html = render_template_string(template, books=books)
+    owned, missing = html.split("<li>")[1:3]
+    assert 'data-plexbooks-rating-key="1"' in owned and " hidden" not in owned
+    assert "In Your Library" in owned
+    assert " hidden" in missing and HOSTILE not in html
+    assert "/plexbooks/static/badges.js" in html and "/plexbooks/api/availability" in html
+
+
+def test_static_assets_are_served(app: Flask) -> None:
+    client = app.test_client()
+    for name in ("plexbooks.css", "plexbooks.js", "badges.js", "badges.css"):
+        response = client.get(f"/plexbooks/static/{name}")
+        assert response.status_code == 200, name
+        response.close()
+
+
+def test_host_can_override_the_base_template(database_url: str, tmp_path: Path) -> None:
+    folder = tmp_path / "host-templates" / "plexbooks"
+    folder.mkdir(parents=True)
+    (folder / "base.html").write_text(
+        "<html><body><nav>HOST CHROME</nav>{% block content %}{% endblock %}</body></html>", encoding="utf-8"
+    )
+    app = make_app(database_url, tmp_path / "instance", WTF_CSRF_ENABLED=False)
+    app.template_folder = str(tmp_path / "host-templates")
+    client = app.test_client()
+    sign_in_as(client, app, "user")
+    page = html_of(client.get("/plexbooks/library"))
+    assert "HOST CHROME" in page and "Your Plex audiobooks" in page
