@@ -4,6 +4,6 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .extension import PlexBooks  # noqa: E402  (the version must exist before submodules import)
+from .extension import PlexBooks
 
 __all__ = ["PlexBooks", "__version__"]

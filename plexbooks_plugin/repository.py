@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -167,9 +167,7 @@ def start_scan_run(session: Session, kind: str, triggered_by: str | None = None)
 
 def update_scan_progress(session: Session, run_id: int, done: int, total: int | None) -> None:
     """Write how far a scan has got, so another process can show it."""
-    session.execute(
-        update(ScanRun).where(ScanRun.id == run_id).values(progress_done=done, progress_total=total)
-    )
+    session.execute(update(ScanRun).where(ScanRun.id == run_id).values(progress_done=done, progress_total=total))
     session.commit()
 
 
@@ -211,9 +209,7 @@ def running_scan_run(session: Session) -> ScanRun | None:
 def fail_abandoned_runs(session: Session, error: str) -> int:
     """Mark runs left 'running' by a dead process as failed; call only while holding the scan lease."""
     result = session.execute(
-        update(ScanRun)
-        .where(ScanRun.status == "running")
-        .values(status="failed", error=error, finished_at=utcnow())
+        update(ScanRun).where(ScanRun.status == "running").values(status="failed", error=error, finished_at=utcnow())
     )
     session.commit()
     return int(result.rowcount)  # type: ignore[attr-defined]
@@ -233,8 +229,17 @@ class UpsertResult:
 
 # The Plex fields plexbooks mirrors; a row is rewritten only when one of them differs.
 _MIRRORED_FIELDS = (
-    "guid", "asin", "title", "author", "narrator", "duration", "year",
-    "summary", "thumb", "added_at", "updated_at",
+    "guid",
+    "asin",
+    "title",
+    "author",
+    "narrator",
+    "duration",
+    "year",
+    "summary",
+    "thumb",
+    "added_at",
+    "updated_at",
 )
 
 
@@ -259,8 +264,9 @@ def upsert_library_page(
     existing = {
         row.rating_key: row
         for row in session.execute(
-            select(LibraryItem.id, LibraryItem.rating_key, *(getattr(LibraryItem, f) for f in _MIRRORED_FIELDS))
-            .where(LibraryItem.section_id == section_id, LibraryItem.rating_key.in_(list(by_key)))
+            select(LibraryItem.id, LibraryItem.rating_key, *(getattr(LibraryItem, f) for f in _MIRRORED_FIELDS)).where(
+                LibraryItem.section_id == section_id, LibraryItem.rating_key.in_(list(by_key))
+            )
         )
     }
     now = utcnow()
@@ -274,8 +280,14 @@ def upsert_library_page(
         if row is None:
             changed.append(key)
             inserts.append(
-                {**values, "section_id": section_id, "rating_key": key, "last_seen_scan": scan_id,
-                 "first_seen_at": now, "row_updated_at": now}
+                {
+                    **values,
+                    "section_id": section_id,
+                    "rating_key": key,
+                    "last_seen_scan": scan_id,
+                    "first_seen_at": now,
+                    "row_updated_at": now,
+                }
             )
         elif any(getattr(row, f) != values[f] for f in _MIRRORED_FIELDS):
             updates.append({**values, "id": row.id, "last_seen_scan": scan_id, "row_updated_at": now})
@@ -345,18 +357,22 @@ def get_library_item(session: Session, rating_key: str) -> LibraryItem | None:
     return session.scalars(select(LibraryItem).where(LibraryItem.rating_key == rating_key).limit(1)).first()
 
 
-def _library_query(q: str | None) -> Select[tuple[LibraryItem]]:
-    query = select(LibraryItem)
-    if q:
-        pattern = f"%{normalize_title(q)}%"
-        author_pattern = f"%{normalize_author(q)}%"
-        query = query.where(or_(LibraryItem.norm_title.like(pattern), LibraryItem.norm_author.like(author_pattern)))
-    return query
+def _like_pattern(text: str) -> str:
+    """Build a LIKE 'contains' pattern in which the user's own % and _ are literal."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
 
 
 def library_page(session: Session, q: str | None, page: int, per_page: int) -> tuple[list[LibraryItem], int]:
     """Return one page of the mirrored library (title/author search) and the matching total."""
-    query = _library_query(q)
+    query = select(LibraryItem)
+    if q:
+        query = query.where(
+            or_(
+                LibraryItem.norm_title.like(_like_pattern(normalize_title(q)), escape="\\"),
+                LibraryItem.norm_author.like(_like_pattern(normalize_author(q)), escape="\\"),
+            )
+        )
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = session.scalars(
         query.order_by(LibraryItem.norm_title, LibraryItem.id).offset((page - 1) * per_page).limit(per_page)
@@ -368,7 +384,9 @@ def iter_library(session: Session, batch: int = 2000) -> Iterator[LibraryItem]:
     """Yield every mirrored album in id order, a batch at a time (bounded memory)."""
     last_id = 0
     while True:
-        rows = session.scalars(select(LibraryItem).where(LibraryItem.id > last_id).order_by(LibraryItem.id).limit(batch)).all()
+        rows = session.scalars(
+            select(LibraryItem).where(LibraryItem.id > last_id).order_by(LibraryItem.id).limit(batch)
+        ).all()
         if not rows:
             return
         yield from rows
@@ -481,7 +499,11 @@ def mark_downloaded(
         try:
             with session.begin_nested():
                 request = create_request(
-                    session, title=title, author=author, asin=asin, host_request_id=host_request_id,
+                    session,
+                    title=title,
+                    author=author,
+                    asin=asin,
+                    host_request_id=host_request_id,
                     status="downloaded",
                 )
             created = True
@@ -511,8 +533,14 @@ def mark_available(session: Session, request_id: int, *, rating_key: str, guid: 
     result = session.execute(
         update(BookRequest)
         .where(BookRequest.id == request_id, BookRequest.status == "downloaded")
-        .values(status="available", plex_rating_key=rating_key, plex_guid=guid, match_score=score,
-                available_at=now, updated_at=now)
+        .values(
+            status="available",
+            plex_rating_key=rating_key,
+            plex_guid=guid,
+            match_score=score,
+            available_at=now,
+            updated_at=now,
+        )
         .execution_options(synchronize_session=False)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -629,7 +657,12 @@ def record_failed_run(session: Session, kind: str, error: str, triggered_by: str
     """Record a scan that failed before it could start (so the scan panel shows why)."""
     now = utcnow()
     run = ScanRun(
-        kind=kind, status="failed", started_at=now, finished_at=now, progress_done=0, error=error,
+        kind=kind,
+        status="failed",
+        started_at=now,
+        finished_at=now,
+        progress_done=0,
+        error=error,
         triggered_by=triggered_by,
     )
     session.add(run)
@@ -640,8 +673,9 @@ def record_failed_run(session: Session, kind: str, error: str, triggered_by: str
 def catalog_match_inputs(session: Session) -> list[tuple[int, str, str | None, str | None, str | None]]:
     """Return (id, title, author, narrator, asin) of every catalog entry, for re-matching."""
     rows = session.execute(
-        select(CatalogItem.id, CatalogItem.title, CatalogItem.author, CatalogItem.narrator, CatalogItem.asin)
-        .order_by(CatalogItem.id)
+        select(CatalogItem.id, CatalogItem.title, CatalogItem.author, CatalogItem.narrator, CatalogItem.asin).order_by(
+            CatalogItem.id
+        )
     )
     return [(int(r[0]), r[1], r[2], r[3], r[4]) for r in rows]
 

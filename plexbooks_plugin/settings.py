@@ -77,9 +77,13 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec("api_key", "the host's key for the X-Plexbooks-Key header", _parse_nonempty, secret=True),
         # Internal state, kept with the settings because it is a handful of values.
         SettingSpec("client_identifier", "X-Plex-Client-Identifier of this install", _parse_nonempty, public=False),
-        SettingSpec("plex_machine_identifier", "machineIdentifier of the configured server", _parse_nonempty, public=False),
+        SettingSpec(
+            "plex_machine_identifier", "machineIdentifier of the configured server", _parse_nonempty, public=False
+        ),
         SettingSpec("recent_watermark", "addedAt of the newest item the last poll saw", _parse_nonempty, public=False),
-        SettingSpec("library_version", "bumped whenever the mirrored library changes", _parse_nonempty, "0", public=False),
+        SettingSpec(
+            "library_version", "bumped whenever the mirrored library changes", _parse_nonempty, "0", public=False
+        ),
         SettingSpec("pending_removal", "JSON of removals awaiting admin confirmation", _parse_nonempty, public=False),
     )
 }

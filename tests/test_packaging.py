@@ -14,8 +14,21 @@ ROOT = Path(__file__).resolve().parents[1]
 def test_wheel_installs_and_upgrades_from_another_directory(tmp_path: Path) -> None:
     wheel_dir = tmp_path / "wheel"
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps", "--no-build-isolation", "-w", str(wheel_dir), str(ROOT)],
-        check=True, capture_output=True, timeout=180,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "-w",
+            str(wheel_dir),
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     (wheel,) = wheel_dir.glob("plexbooks-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
@@ -27,7 +40,9 @@ def test_wheel_installs_and_upgrades_from_another_directory(tmp_path: Path) -> N
     target = tmp_path / "site"
     subprocess.run(
         [sys.executable, "-m", "pip", "install", "-q", "--no-deps", "--target", str(target), str(wheel)],
-        check=True, capture_output=True, timeout=180,
+        check=True,
+        capture_output=True,
+        timeout=180,
     )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
@@ -35,12 +50,20 @@ def test_wheel_installs_and_upgrades_from_another_directory(tmp_path: Path) -> N
     env = {**os.environ, "PYTHONPATH": str(target), "PLEXBOOKS_SECRET_KEY": "k"}
     proc = subprocess.run(
         [sys.executable, "-c", code, "db", "upgrade", "--database-url", f"sqlite:///{tmp_path / 'x.db'}"],
-        capture_output=True, text=True, env=env, cwd=elsewhere, timeout=120,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=elsewhere,
+        timeout=120,
     )
     assert proc.returncode == 0, proc.stderr
     assert (tmp_path / "x.db").exists()
     where = subprocess.run(
         [sys.executable, "-c", "import plexbooks_plugin; print(plexbooks_plugin.__file__)"],
-        capture_output=True, text=True, env=env, cwd=elsewhere, timeout=60,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=elsewhere,
+        timeout=60,
     )
     assert where.stdout.strip().startswith(str(target)), "the test must run the installed copy, not the checkout"
