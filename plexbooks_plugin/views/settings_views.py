@@ -110,6 +110,7 @@ def _render(status: int = 200, **context: Any) -> ResponseReturnValue:
         new_api_key=context.pop("new_api_key", None),
         sign_in_url=sign_in_url,
         signin_servers=auth.signin_servers(),
+        machine_identifier=common.core().get_setting("plex_machine_identifier"),
         **context,
     )
     return body, status

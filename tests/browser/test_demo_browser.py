@@ -110,6 +110,17 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     expect(page.locator("h1")).to_have_text("Settings")
     assert demo.plex is not None and demo.plex.token not in page.content()
     expect(page.locator("[data-pb-token-stored]")).to_be_visible()
+
+    # "Sign in with Plex" lists the account's servers; picking one stores its address and token.
+    page.click("#pb-signin-plex")
+    page.wait_for_url(re.compile(r"/auth"))
+    page.get_by_role("button", name=re.compile(r"\(owner\)")).click()
+    picker = page.locator("#pb-server-picker form", has_text="Fake Plex")
+    expect(picker).to_be_visible()
+    shot(page, "03a-settings-server-picker")
+    picker.get_by_role("button", name="Use this server").click()
+    expect(page.locator(".pb-alert--ok")).to_contain_text("Connected to Fake Plex")
+    expect(page.locator("#pb-server-picker [data-pb-in-use]")).to_have_count(1)
     page.click("#pb-test-connection")
     result = page.locator('#pb-conn-result [data-pb-conn="ok"]')
     expect(result).to_contain_text("Fake Plex")
@@ -137,6 +148,10 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     expect(page.locator("[data-pb-progress-status]")).to_have_text("succeeded")
     expect(page.locator("#pb-runs tbody tr").first).to_contain_text("300 new")
     assert page.evaluate("window.__noReload") is True  # the progress came in without a page load
+    page.wait_for_function(  # the bar animates to full width: let it get there before the picture
+        "(() => { const b = document.querySelector('[data-pb-progress-bar]');"
+        " return b.getBoundingClientRect().width >= b.parentElement.getBoundingClientRect().width - 1; })()"
+    )
     shot(page, "06-scan-finished")
 
     # 5. The store now badges exactly the books Plex has.
