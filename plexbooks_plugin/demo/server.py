@@ -58,7 +58,7 @@ class DemoServer:
             )
             self._server, self.port = _make_server(self.app, host, port)
         except BaseException:
-            self.plex.stop()
+            self.stop()  # a taken port must not leave the scheduler or the emulator running
             raise
         self.host = host
         self._thread = threading.Thread(target=self._server.serve_forever, name="plexbooks-demo", daemon=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from importlib.resources import files
 from typing import Any
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, g, jsonify
 from flask.typing import ResponseReturnValue
 
 from . import common
@@ -87,4 +87,8 @@ def _register_template_helpers(bp: Blueprint) -> None:
         question = {k: field(k) for k in ("title", "author", "asin", "narrator")}
         if not question["title"]:
             return {"available": False, "rating_key": None, "score": None, "matched_by": None}
-        return availability_result(common.core().library_index(), question)
+        # One index lookup per page render, however many badges the host's list shows.
+        index = g.get("_plexbooks_index")
+        if index is None:
+            index = g._plexbooks_index = common.core().library_index()
+        return availability_result(index, question)
