@@ -494,3 +494,15 @@ def test_browser_posts_need_the_csrf_token(database_url: str, tmp_path: Path) ->
     host = app.test_client()
     headers = set_api_key(app, API_KEY)
     assert host.post("/plexbooks/api/availability", json=ask, headers=headers).status_code == 200
+
+
+def test_oversized_chunked_bodies_are_413(user: FlaskClient) -> None:
+    import io
+
+    big = json.dumps({"books": [{"title": "x" * 1000, "author": "y"}] * 1100}).encode()
+    response = user.post(
+        "/plexbooks/api/availability", input_stream=io.BytesIO(big), content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},  # what waitress and gunicorn say for chunked bodies
+    )
+    error_of(response, 413, "body_too_large")

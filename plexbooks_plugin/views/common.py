@@ -80,8 +80,16 @@ def check_body_size() -> ResponseReturnValue | None:
     length = request.content_length
     if length is not None and length > limit:
         return ApiError(413, "body_too_large", f"the request body is {length} bytes; the limit is {limit}").response()
-    # Bodies without a Content-Length (chunked) are cut off by Werkzeug at the same limit.
-    request.max_content_length = limit
+    if length is None and "chunked" in request.headers.get("Transfer-Encoding", "").lower():
+        # A chunked body has no length to check: read at most one byte past the limit (the data stays
+        # cached for the view). Werkzeug would silently cut the body at the limit instead of refusing it.
+        try:
+            request.max_content_length = limit + 1
+        except AttributeError:  # Flask < 3.1 has no per-request limit; the app's MAX_CONTENT_LENGTH applies
+            return None
+        if len(request.get_data(cache=True)) > limit:
+            message = f"the request body is larger than the limit of {limit} bytes"
+            return ApiError(413, "body_too_large", message).response()
     return None
 
 
