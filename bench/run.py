@@ -1,0 +1,458 @@
+"""Run every plexbooks benchmark and report wall time, throughput and peak memory per scenario.
+
+    python bench/run.py --items 100000                  # the whole suite, table on stdout
+    python bench/run.py --items 100000 --json out.json  # also write every figure as JSON
+    python bench/run.py --items 100000 --markdown       # print the bench/RESULTS.md table instead
+    python bench/run.py --from-json out.json --markdown # re-render a previous run without running it
+
+The fake Plex runs in its own process on loopback with a generated library; each scenario runs
+in a fresh Python process so its peak RSS is its own. When PLEXBOOKS_TEST_DATABASE_URL is set,
+the database scenarios run on PostgreSQL too (in a schema created for the run and dropped after).
+See bench/README.md for what each scenario measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import benchlib
+
+SCENARIO_ORDER = ("scan", "plexapi", "floor", "recent", "recent_new", "availability", "requests")
+BACKEND_LABELS = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
+Results = dict[str, Any]
+
+
+def say(message: str) -> None:
+    """Progress goes to stderr so stdout carries only the report."""
+    sys.stderr.write(f"[{time.strftime('%H:%M:%S')}] {message}\n")
+    sys.stderr.flush()
+
+
+# ------------------------------------------------------------------ running scenarios
+
+
+def run_child(name: str, args: dict[str, Any], *, timeout: float) -> dict[str, Any]:
+    """Run one scenario in a fresh interpreter; return its result, or {"error": ...} when it failed."""
+    command = [sys.executable, str(benchlib.BENCH_DIR / "scenarios.py"), name, "--args", json.dumps(args)]
+    load_before = os.getloadavg()[0]
+    started = time.perf_counter()
+    try:
+        proc = subprocess.run(
+            command, capture_output=True, text=True, timeout=timeout, cwd=str(benchlib.REPO_DIR),
+            env=benchlib.child_env(), check=False,
+        )
+    except subprocess.TimeoutExpired:
+        say(f"  {name}: timed out after {timeout:.0f} s")
+        return {"error": f"timed out after {timeout:.0f} s"}
+    wall = time.perf_counter() - started
+    if proc.returncode != 0:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-12:]
+        say(f"  {name}: failed (exit {proc.returncode})\n    " + "\n    ".join(tail))
+        return {"error": tail[-1] if tail else f"exit {proc.returncode}", "traceback": tail}
+    try:
+        result = benchlib.parse_result(proc.stdout)
+    except (RuntimeError, ValueError) as err:
+        say(f"  {name}: {err}")
+        return {"error": str(err)}
+    result["child_wall_s"] = round(wall, 2)
+    # Other work on the machine skews wall times: keep the 1-minute load average with every figure.
+    result["load_before"] = round(load_before, 2)
+    result["load_after"] = round(os.getloadavg()[0], 2)
+    say(f"  {name}: done in {wall:.1f} s (load average {load_before:.2f} -> {result['load_after']:.2f})")
+    return result
+
+
+@dataclass
+class Options:
+    """What the driver was asked to run."""
+
+    items: int
+    memory_items: int
+    backends: tuple[str, ...]
+    polls: int
+    runs: int
+    requests: int
+    new_books: int
+    new_rounds: int
+    seed: int
+    timeout: float
+    profile_dir: str | None
+    only: tuple[str, ...]
+
+
+def run_suite(opts: Options) -> Results:
+    """Run every scenario (per backend) and the memory comparison; return all figures."""
+    results: Results = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": benchlib.machine_info(),
+        "items": opts.items,
+        "memory_items": opts.memory_items,
+        "backends": list(opts.backends),
+        "emulator": {},
+        "runs": {},
+        "memory": {},
+    }
+    with tempfile.TemporaryDirectory(prefix="plexbooks-bench-") as tmp_name:
+        tmp = Path(tmp_name)
+        say(f"starting the fake Plex with {opts.items} albums")
+        emulator = benchlib.start_emulator(opts.items, seed=opts.seed, log_dir=tmp)
+        results["emulator"][str(opts.items)] = {"startup_s": emulator.startup_s, "section_id": emulator.section_id}
+        say(f"  emulator ready at {emulator.url} in {emulator.startup_s:.1f} s (section {emulator.section_id})")
+        try:
+            shared: dict[str, Any] = {}
+            for backend in opts.backends:
+                results["runs"][backend] = run_backend(opts, backend, emulator, tmp, shared)
+        finally:
+            emulator.stop()
+        if opts.memory_items and _wanted(opts, "scan", "availability"):
+            results["memory"] = run_memory(opts, tmp, results["runs"])
+    results["targets"] = evaluate_targets(results)
+    return results
+
+
+def _wanted(opts: Options, *names: str) -> bool:
+    return not opts.only or any(n in opts.only for n in names)
+
+
+def run_backend(
+    opts: Options, backend: str, emulator: benchlib.Emulator, tmp: Path, shared: dict[str, Any]
+) -> dict[str, Any]:
+    """Run the scenarios on one database backend; plexapi and the floor run once and are shared."""
+    runs: dict[str, Any] = {}
+    base = {
+        "url": emulator.url, "token": emulator.token, "section_id": emulator.section_id, "items": opts.items,
+        "seed": opts.seed, "backend": backend, "profile_dir": opts.profile_dir,
+    }
+    with benchlib.bench_database(backend, tmp, f"bench-{opts.items}") as db_url:
+        say(f"{BACKEND_LABELS[backend]} database {benchlib.redact_url(db_url)}")
+        plan: list[tuple[str, dict[str, Any]]] = [
+            ("scan", {}),
+            ("plexapi", {}),
+            ("floor", {"page_size": 500}),
+            ("recent", {"polls": opts.polls}),
+            ("recent_new", {"new": opts.new_books, "rounds": opts.new_rounds}),
+            ("availability", {"runs": opts.runs, "books": 50, "baseline_books": 2}),
+            ("requests", {"requests": opts.requests}),
+        ]
+        for name, extra in plan:
+            if opts.only and name not in opts.only:
+                continue
+            if name in ("plexapi", "floor") and name in shared:
+                runs[name] = shared[name]
+                continue
+            if name != "scan" and name not in ("plexapi", "floor") and "error" in runs.get("scan", {}):
+                runs[name] = {"error": "skipped: the full scan failed, so there is no library to work on"}
+                continue
+            say(f"{BACKEND_LABELS[backend]}: {name} at {opts.items} items")
+            runs[name] = run_child(name, {**base, "db_url": db_url, **extra}, timeout=opts.timeout)
+            if name in ("plexapi", "floor"):
+                shared[name] = runs[name]
+    return runs
+
+
+def run_memory(opts: Options, tmp: Path, runs: dict[str, Any]) -> dict[str, Any]:
+    """Peak RSS of the full scan and the index's size at `memory_items`, beside the main run's."""
+    say(f"memory comparison: starting the fake Plex with {opts.memory_items} albums")
+    emulator = benchlib.start_emulator(opts.memory_items, seed=opts.seed, log_dir=tmp)
+    memory: dict[str, Any] = {}
+    try:
+        for backend in opts.backends:
+            small: dict[str, Any] = {}
+            base = {
+                "url": emulator.url, "token": emulator.token, "section_id": emulator.section_id,
+                "items": opts.memory_items, "seed": opts.seed, "backend": backend,
+            }
+            with benchlib.bench_database(backend, tmp, f"bench-{opts.memory_items}") as db_url:
+                say(f"{BACKEND_LABELS[backend]}: scan and index at {opts.memory_items} items")
+                small["scan"] = run_child("scan", {**base, "db_url": db_url}, timeout=opts.timeout)
+                small["availability"] = run_child(
+                    "availability", {**base, "db_url": db_url, "runs": 5, "books": 50, "baseline_books": 1},
+                    timeout=opts.timeout,
+                )
+            big = runs.get(backend, {})
+            memory[backend] = {
+                str(opts.memory_items): _memory_figures(small),
+                str(opts.items): _memory_figures(big),
+            }
+    finally:
+        emulator.stop()
+    return memory
+
+
+def _memory_figures(runs: dict[str, Any]) -> dict[str, Any]:
+    scan, availability = runs.get("scan", {}), runs.get("availability", {})
+    return {
+        "scan_peak_rss_mb": scan.get("peak_rss_mb"),
+        "scan_rss_before_mb": scan.get("rss_before_scan_mb"),
+        "scan_s": scan.get("first_s"),
+        "index_rss_mb": availability.get("index_rss_mb"),
+        "index_build_s": availability.get("index_build_s"),
+        "availability_peak_rss_mb": availability.get("peak_rss_mb"),
+    }
+
+
+# ------------------------------------------------------------------ targets and report rows
+
+
+def _get(runs: dict[str, Any], scenario: str, key: str) -> Any:
+    value = runs.get(scenario, {}).get(key)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    if a is None or b in (None, 0):
+        return None
+    return round(a / b, 2)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the report: how to read the figure, its unit, and its target if it has one."""
+
+    scenario: str
+    metric: str
+    unit: str
+    value: Callable[[dict[str, Any]], Any]
+    target: str = ""
+    check: Callable[[float], bool] | None = None
+
+
+ROWS: tuple[Row, ...] = (
+    Row("1 full scan", "first scan, empty DB", "s", lambda r: _get(r, "scan", "first_s"), "<= 20 s",
+        lambda v: v <= 20),
+    Row("1 full scan", "throughput", "items/s", lambda r: _get(r, "scan", "items_per_s")),
+    Row("1 full scan", "peak RSS (scan process)", "MB", lambda r: _get(r, "scan", "peak_rss_mb"), "<= 300 MB",
+        lambda v: v <= 300),
+    Row("1 full scan", "HTTP requests", "", lambda r: _get(r, "scan", "http_requests_first")),
+    Row("1 full scan", "unchanged rescan", "s", lambda r: _get(r, "scan", "second_s")),
+    Row("1 full scan", "rescan / first scan", "x", lambda r: _get(r, "scan", "rescan_ratio"), "<= 0.60",
+        lambda v: v <= 0.6),
+    Row("2 python-plexapi", "searchAlbums, pages of 500", "s", lambda r: _get(r, "plexapi", "list_500_pages_s")),
+    Row("2 python-plexapi", "albums(), default pages", "s", lambda r: _get(r, "plexapi", "list_default_pages_s")),
+    Row("2 python-plexapi", "plexapi (500) / plexbooks scan", "x",
+        lambda r: _ratio(_get(r, "plexapi", "list_500_pages_s"), _get(r, "scan", "first_s")), ">= 3x",
+        lambda v: v >= 3),
+    Row("2 python-plexapi", "peak RSS (plexapi process)", "MB", lambda r: _get(r, "plexapi", "peak_rss_mb")),
+    Row("3 raw floor", "requests + json.loads, pages of 500", "s", lambda r: _get(r, "floor", "fetch_s")),
+    Row("3 raw floor", "plexbooks scan / floor", "x",
+        lambda r: _ratio(_get(r, "scan", "first_s"), _get(r, "floor", "fetch_s")), "<= 3x", lambda v: v <= 3),
+    Row("4 recently added", "nothing new: median poll", "ms", lambda r: _get(r, "recent", "median_ms"),
+        "<= 50 ms", lambda v: v <= 50),
+    Row("4 recently added", "nothing new: HTTP requests per poll", "",
+        lambda r: _get(r, "recent", "http_requests_per_poll"), "1", lambda v: v == 1),
+    Row("4 recently added", "nothing new: HTTP alone (median)", "ms",
+        lambda r: _get(r, "recent", "http_only_median_ms")),
+    Row("4 recently added", "30 new: median poll", "ms", lambda r: _get(r, "recent_new", "median_ms")),
+    Row("4 recently added", "30 new: HTTP requests per poll", "",
+        lambda r: _get(r, "recent_new", "http_requests_per_poll")),
+    Row("4 recently added", "nothing new after a 30-book import: median", "ms",
+        lambda r: _get(r, "recent_new", "settled_median_ms")),
+    Row("4 recently added", "nothing new after a 30-book import: requests", "",
+        lambda r: _get(r, "recent_new", "settled_http_requests_per_poll")),
+    Row("4 recently added", "30 new + 1 downloaded request waiting: median", "ms",
+        lambda r: _get(r, "recent_new", "waiting_median_ms")),
+    Row("5 availability", "50 books, warm index (median)", "ms", lambda r: _get(r, "availability", "median_ms"),
+        "<= 30 ms", lambda v: v <= 30),
+    Row("5 availability", "same via core.library_index() (median)", "ms",
+        lambda r: _get(r, "availability", "via_core_median_ms")),
+    Row("5 availability", "pairwise match_score, 50 books (extrapolated)", "ms",
+        lambda r: _get(r, "availability", "pairwise_50_extrapolated_ms")),
+    Row("5 availability", "speed-up over pairwise", "x", lambda r: _get(r, "availability", "speedup_vs_pairwise"),
+        ">= 100x", lambda v: v >= 100),
+    Row("6 1,000 requests", "index build", "s", lambda r: _get(r, "requests", "index_build_s")),
+    Row("6 1,000 requests", "matching (scan step, warm index)", "s", lambda r: _get(r, "requests", "matching_s")),
+    Row("6 1,000 requests", "index build + matching", "s", lambda r: _get(r, "requests", "total_s"), "<= 3 s",
+        lambda v: v <= 3),
+    Row("6 1,000 requests", "requests matched", "", lambda r: _get(r, "requests", "matched")),
+)
+
+
+def evaluate_targets(results: Results) -> list[dict[str, Any]]:
+    """Every targeted figure with whether it is met, per backend (None when it could not be measured)."""
+    checks = []
+    for backend, runs in results["runs"].items():
+        for row in ROWS:
+            if row.check is None:
+                continue
+            value = row.value(runs)
+            checks.append({
+                "backend": backend, "scenario": row.scenario, "metric": row.metric, "unit": row.unit,
+                "value": value, "target": row.target, "met": None if value is None else bool(row.check(value)),
+            })
+    return checks
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "n/a"
+    if isinstance(value, float):
+        if value >= 1000:
+            return f"{value:,.0f}"
+        if value >= 100:
+            return f"{value:.1f}"
+        return f"{value:.3g}" if value < 1 else f"{value:.2f}"
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def _cell(row: Row, runs: dict[str, Any]) -> str:
+    value = row.value(runs)
+    text = _fmt(value)
+    if row.check is not None and value is not None:
+        text += " ok" if row.check(value) else " MISSED"
+    return text
+
+
+def report_rows(results: Results) -> tuple[list[str], list[list[str]]]:
+    """The report as a header and rows of text cells (shared by the text and Markdown renderers)."""
+    backends = list(results["runs"])
+    header = ["scenario", "metric", "unit"] + [BACKEND_LABELS.get(b, b) for b in backends] + ["target"]
+    rows = []
+    for row in ROWS:
+        cells = [_cell(row, results["runs"][b]) for b in backends]
+        rows.append([row.scenario, row.metric, row.unit, *cells, row.target])
+    errors = [
+        [f"{name} ({BACKEND_LABELS.get(b, b)})", "ERROR", "", *([""] * (len(backends) - 1)), str(res["error"])[:80], ""]
+        for b in backends for name, res in results["runs"][b].items() if isinstance(res, dict) and "error" in res
+    ]
+    return header, rows + [r[: len(header)] for r in errors]
+
+
+def memory_rows(results: Results) -> tuple[list[str], list[list[str]]]:
+    """Memory at the small and the full size side by side."""
+    small, big = str(results.get("memory_items")), str(results.get("items"))
+    header = ["memory", "backend", f"{int(small):,} items", f"{int(big):,} items"]
+    rows = []
+    labels = (
+        ("scan_peak_rss_mb", "full scan: peak RSS of the process (MB)"),
+        ("scan_rss_before_mb", "full scan: RSS before scanning (imports, MB)"),
+        ("index_rss_mb", "LibraryIndex: RSS growth of the build (MB)"),
+        ("availability_peak_rss_mb", "index + availability: peak RSS of the process (MB)"),
+        ("index_build_s", "LibraryIndex build from the DB (s)"),
+    )
+    for backend, sizes in results.get("memory", {}).items():
+        for key, label in labels:
+            rows.append([label, BACKEND_LABELS.get(backend, backend),
+                         _fmt(sizes.get(small, {}).get(key)), _fmt(sizes.get(big, {}).get(key))])
+    return header, rows
+
+
+def machine_line(results: Results) -> str:
+    """One line naming the machine, for every table."""
+    m = results["machine"]
+    return (
+        f"{results['date']}; {m.get('nproc')} cores ({m.get('cpu_model')}), {m.get('ram_gb')} GB RAM, "
+        f"{m.get('implementation', 'CPython')} {m.get('python')}, SQLite {m.get('sqlite')}, "
+        f"SQLAlchemy {m.get('sqlalchemy')}, PlexAPI {m.get('plexapi')}; {results['items']:,} albums"
+    )
+
+
+def render_text(results: Results) -> str:
+    """A plain fixed-width table."""
+    out = [f"plexbooks benchmark: {machine_line(results)}", ""]
+    for header, rows in (report_rows(results), memory_rows(results)):
+        if not rows:
+            continue
+        widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+        out.append("  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)))
+        out.append("  ".join("-" * w for w in widths))
+        out.extend("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)) for r in rows)
+        out.append("")
+    missed = [t for t in results.get("targets", []) if t["met"] is False]
+    unmeasured = [t for t in results.get("targets", []) if t["met"] is None]
+    out.append(f"targets: {sum(1 for t in results.get('targets', []) if t['met'])} met, {len(missed)} missed, "
+               f"{len(unmeasured)} not measured")
+    for t in missed:
+        out.append(f"  MISSED ({BACKEND_LABELS.get(t['backend'])}): {t['scenario']}: {t['metric']} = "
+                   f"{_fmt(t['value'])} {t['unit']} (target {t['target']})")
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(results: Results) -> str:
+    """The tables of bench/RESULTS.md."""
+    out = [f"Machine and date: {machine_line(results)}.", ""]
+    for header, rows in (report_rows(results), memory_rows(results)):
+        if not rows:
+            continue
+        out.append("| " + " | ".join(header) + " |")
+        out.append("|" + "|".join("---" for _ in header) + "|")
+        out.extend("| " + " | ".join(c.replace("|", "/") for c in r) + " |" for r in rows)
+        out.append("")
+    return "\n".join(out)
+
+
+# ------------------------------------------------------------------ command line
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    """The driver's options."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--items", type=int, default=100_000, help="albums in the generated library")
+    parser.add_argument("--memory-items", type=int, default=10_000,
+                        help="the smaller library for the memory comparison (0 skips it)")
+    parser.add_argument("--json", dest="json_path", help="also write every figure to this JSON file")
+    parser.add_argument("--markdown", action="store_true", help="print the RESULTS.md table instead of the text one")
+    parser.add_argument("--from-json", help="render a previous --json file instead of running")
+    parser.add_argument("--backend", choices=("auto", "sqlite", "postgresql", "both"), default="auto",
+                        help=f"auto: SQLite, plus PostgreSQL when {benchlib.PG_ENV} is set")
+    parser.add_argument("--polls", type=int, default=20, help="recently-added polls to take the median of")
+    parser.add_argument("--runs", type=int, default=30, help="availability runs to take the median of")
+    parser.add_argument("--requests", type=int, default=1000, help="downloaded requests to match")
+    parser.add_argument("--new-books", type=int, default=30, help="books added before each 'new' poll")
+    parser.add_argument("--new-rounds", type=int, default=5, help="'new' polls to take the median of")
+    parser.add_argument("--seed", type=int, default=1, help="seed of the generated library")
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds one scenario may take")
+    parser.add_argument("--profile", dest="profile_dir", help="write cProfile output of each timed step here "
+                        "(timings are then inflated)")
+    parser.add_argument("--only", nargs="*", default=[], choices=SCENARIO_ORDER, help="run only these scenarios")
+    return parser.parse_args(argv)
+
+
+def backends_for(choice: str) -> tuple[str, ...]:
+    """Which database backends to run on."""
+    if choice == "auto":
+        return ("sqlite", "postgresql") if os.environ.get(benchlib.PG_ENV) else ("sqlite",)
+    if choice == "both":
+        return ("sqlite", "postgresql")
+    return (choice,)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run (or re-render) the benchmark; exit 1 when a scenario failed, 0 otherwise (missed targets included)."""
+    ns = parse_args(argv)
+    if ns.from_json:
+        results = json.loads(Path(ns.from_json).read_text())
+    else:
+        backends = backends_for(ns.backend)
+        if "postgresql" in backends and not os.environ.get(benchlib.PG_ENV):
+            sys.stderr.write(f"--backend {ns.backend} needs {benchlib.PG_ENV}\n")
+            return 2
+        opts = Options(
+            items=ns.items, memory_items=ns.memory_items, backends=backends, polls=ns.polls, runs=ns.runs,
+            requests=ns.requests, new_books=ns.new_books, new_rounds=ns.new_rounds, seed=ns.seed,
+            timeout=ns.timeout, profile_dir=ns.profile_dir, only=tuple(ns.only),
+        )
+        results = run_suite(opts)
+    if ns.json_path:
+        Path(ns.json_path).write_text(json.dumps(results, indent=2, sort_keys=True) + "\n")
+    sys.stdout.write(render_markdown(results) if ns.markdown else render_text(results))
+    failed = any(isinstance(r, dict) and "error" in r for runs in results["runs"].values() for r in runs.values())
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
