@@ -9,6 +9,7 @@ library read as XML or as JSON yields identical `PlexAudiobook` records.
 from __future__ import annotations
 
 import json
+import math
 import ntpath
 import posixpath
 import re
@@ -150,7 +151,7 @@ def _to_int_if_typed(key: str, val: str) -> Any:
         except ValueError:
             try:
                 return int(float(val))
-            except ValueError:
+            except (ValueError, OverflowError):  # "abc", "nan", "inf", "1e400"
                 return val
     return val
 
@@ -247,14 +248,15 @@ def as_int(value: Any) -> int | None:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value)
+        # JSON parses NaN, Infinity and 1e400 into floats that int() refuses.
+        return int(value) if math.isfinite(value) else None
     if isinstance(value, str):
         try:
             return int(value.strip())
         except ValueError:
             try:
                 return int(float(value))
-            except ValueError:
+            except (ValueError, OverflowError):
                 return None
     return None
 
