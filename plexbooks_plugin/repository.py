@@ -472,15 +472,15 @@ def open_requests(session: Session) -> list[BookRequest]:
 
 def set_request_status(session: Session, host_request_id: str, status: str) -> BookRequest | None:
     """Move a request to `status` as the host reports it; an available request stays available."""
-    request = get_request(session, host_request_id)
-    if request is None:
-        return None
-    if request.status == "available" and status != "available":
-        return request  # Plex has it: a late host update must not undo that.
-    request.status = _check_status(status)
-    request.updated_at = utcnow()
-    session.flush()
-    return request
+    _check_status(status)
+    # One conditional UPDATE, not read-then-write: a scan flipping the request to available between
+    # our read and our write would otherwise be overwritten (a lost update).
+    query = update(BookRequest).where(BookRequest.host_request_id == host_request_id)
+    if status != "available":
+        query = query.where(BookRequest.status != "available")  # Plex has it: a late host update must not undo that.
+    session.execute(query.values(status=status, updated_at=utcnow()).execution_options(synchronize_session=False))
+    fresh = select(BookRequest).where(BookRequest.host_request_id == host_request_id)
+    return session.scalars(fresh.execution_options(populate_existing=True)).first()
 
 
 def mark_downloaded(
