@@ -112,7 +112,10 @@ def json_object() -> dict[str, Any]:
     """Return the JSON object sent as the body, or stop with 400 saying what is wrong."""
     if not request.is_json:
         abort_json(400, "invalid_json", "send a JSON object with Content-Type: application/json")
-    data = request.get_json(silent=True)
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:  # silent=True only covers ValueError; a deeply nested body would be a 500
+        abort_json(400, "invalid_json", "the body is nested too deeply")
     if data is None:
         abort_json(400, "invalid_json", "the body is not valid JSON")
     if not isinstance(data, dict):
@@ -154,6 +157,10 @@ def bool_field(data: dict[str, Any], name: str, default: bool = False) -> bool:
     return value
 
 
+#: Largest number a query argument may carry: beyond it a page offset no longer fits the database's integers.
+MAX_INT_ARG = 2**31 - 1
+
+
 def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
     """Read an integer query-string argument; garbage is a 400 naming it."""
     raw = request.args.get(name)
@@ -163,9 +170,9 @@ def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = 
         value = int(raw)
     except ValueError:
         abort_json(400, "invalid_field", f"{name} must be a whole number", field=name)
-    if value < minimum or (maximum is not None and value > maximum):
-        limit = f" and {maximum}" if maximum is not None else ""
-        abort_json(400, "invalid_field", f"{name} must be at least {minimum}{limit}", field=name)
+    maximum = MAX_INT_ARG if maximum is None else maximum
+    if value < minimum or value > maximum:
+        abort_json(400, "invalid_field", f"{name} must be between {minimum} and {maximum}", field=name)
     return value
 
 

@@ -20,7 +20,7 @@ LIBRARY_PAGE_SIZE = 24
 def _page_number() -> int:
     """The ?page= of a page view; garbage means the first page (pages never answer 400)."""
     try:
-        return max(1, int(request.args.get("page", "1")))
+        return min(max(1, int(request.args.get("page", "1"))), common.MAX_INT_ARG)  # huge: past the end
     except ValueError:
         return 1
 
