@@ -25,12 +25,12 @@ def resolve_secret_key(config: Mapping[str, Any] | None = None, instance_path: s
         value = config.get(name) or os.environ.get(name)
         if value:
             return str(value)
-    return _key_file_secret(Path(instance_path or "instance"))
+    return read_or_create_key_file(Path(instance_path or "instance") / KEY_FILE_NAME)
 
 
-def _key_file_secret(folder: Path) -> str:
-    """Read, or create once with mode 0600, the instance folder's key file."""
-    path = folder / KEY_FILE_NAME
+def read_or_create_key_file(path: Path) -> str:
+    """Read a random secret from `path`, creating it once with mode 0600."""
+    folder = path.parent
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     folder.mkdir(parents=True, exist_ok=True)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import secrets
 import threading
 import time
 from collections import deque
@@ -18,7 +17,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from .. import repository as repo
-from ..crypto import resolve_secret_key
+from ..crypto import read_or_create_key_file, resolve_secret_key
 from ..db import resolve_database_url
 from ..errors import PlexbooksError, ScanRunning
 from ..extension import get_core
@@ -35,18 +34,7 @@ AUDIOBOOK_ROOT = "/data/Audiobooks"
 
 def session_secret(instance_path: Path) -> str:
     """The demo host's own SECRET_KEY (sessions), generated once into the instance folder (mode 0600)."""
-    path = instance_path / SESSION_KEY_FILE
-    if path.exists():
-        return path.read_text(encoding="utf-8").strip()
-    instance_path.mkdir(parents=True, exist_ok=True)
-    secret = secrets.token_urlsafe(48)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another process won the race: use its key
-        return path.read_text(encoding="utf-8").strip()
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(secret)
-    return secret
+    return read_or_create_key_file(instance_path / SESSION_KEY_FILE)
 
 
 class DemoState:
