@@ -247,6 +247,7 @@ ROWS: tuple[Row, ...] = (
         lambda v: v >= 3),
     Row("2 python-plexapi", "peak RSS (plexapi process)", "MB", lambda r: _get(r, "plexapi", "peak_rss_mb")),
     Row("3 raw floor", "requests + json.loads, pages of 500", "s", lambda r: _get(r, "floor", "fetch_s")),
+    Row("3 raw floor", "PlexClient.albums into records, no DB", "s", lambda r: _get(r, "floor", "client_records_s")),
     Row("3 raw floor", "plexbooks scan / floor", "x",
         lambda r: _ratio(_get(r, "scan", "first_s"), _get(r, "floor", "fetch_s")), "<= 3x", lambda v: v <= 3),
     Row("4 recently added", "nothing new: median poll", "ms", lambda r: _get(r, "recent", "median_ms"),

@@ -8,7 +8,8 @@ Scenarios and the arguments they read (all in the JSON object):
 
 - ``scan``          url, token, section_id, db_url: full scan into an empty database, then an unchanged rescan.
 - ``plexapi``       url, token, section_id: python-plexapi listing the same section's albums.
-- ``floor``         url, token, section_id: the same pages fetched raw with requests + json.loads.
+- ``floor``         url, token, section_id: the same pages fetched raw with requests + json.loads (then
+                    with PlexClient.albums into records, no database, for the breakdown).
 - ``recent``        url, token, section_id, db_url, polls: recently-added polls with nothing new.
 - ``recent_new``    db_url, items, seed, rounds, new: polls after adding `new` books to the emulator.
 - ``availability``  db_url, runs, books, baseline_books: 50 availability answers from the warm index.
@@ -118,7 +119,10 @@ def library_rows(core: Any) -> list[Any]:
     from plexbooks_plugin import repository as repo
 
     with core.session() as session:
-        return list(repo.library_candidates(session))
+        rows = list(repo.library_candidates(session))
+    # The same order on every backend, so every backend is asked the same books.
+    rows.sort(key=lambda c: (len(c.key), c.key))
+    return rows
 
 
 def _last_first(author: str | None) -> str | None:
@@ -284,10 +288,24 @@ def scenario_floor(args: Args) -> Result:
                 return seen
 
     seconds, seen = timed(fetch_all)
+    fetch_cpu = LAST_CPU
+
+    # One level up, for the breakdown: plexbooks' own client turning the same pages into records.
+    from plexbooks_plugin.plex.client import PlexClient
+
+    def list_records() -> int:
+        with PlexClient(args["url"], args["token"], timeout=(10.0, 300.0), retries=0) as client:
+            return sum(len(page.items) for page in client.albums(args["section_id"], page_size=page_size))
+
+    with profiled(args, "client-records"):
+        client_s, records = timed(list_records)
     return {
         "items": seen,
         "fetch_s": round(seconds, 3),
-        "fetch_cpu_s": round(LAST_CPU, 3),
+        "fetch_cpu_s": round(fetch_cpu, 3),
+        "client_records_s": round(client_s, 3),
+        "client_records_cpu_s": round(LAST_CPU, 3),
+        "client_records": records,
         "items_per_s": round(seen / seconds, 1) if seconds else None,
         "http_requests": counter.count,
         "page_size": page_size,
