@@ -408,13 +408,13 @@ def test_request_log_is_bounded(fake: FakePlex) -> None:
 
 
 def test_fault_latency(fake: FakePlex) -> None:
-    fake.set_fault("latency", delay=0.3, on_path="/library/sections", count=1)
+    fake.set_fault("latency", delay=1.0, on_path="/library/sections", count=1)
     started = time.monotonic()
     assert get(fake, "/library/sections").status_code == 200
-    assert time.monotonic() - started >= 0.3
+    assert time.monotonic() - started >= 1.0
     started = time.monotonic()
     get(fake, "/library/sections")
-    assert time.monotonic() - started < 0.3  # used up
+    assert time.monotonic() - started < 1.0  # used up: no second delay
 
 
 @pytest.mark.parametrize("status", [500, 502, 503])
@@ -547,30 +547,17 @@ def test_generation_is_deterministic_and_varied() -> None:
     assert min(x.added_at for x in books) < 1_500_000_000 < max(x.added_at for x in books)
 
 
-def test_generating_100k_books_takes_under_2_seconds() -> None:
-    started = time.perf_counter()
-    library = FakeLibrary(100_000, 1)
-    elapsed = time.perf_counter() - started
-    assert sum(1 for a in library.albums.values() if a.section_id == 4) == 100_000
-    assert elapsed < 2.0, f"generation took {elapsed:.2f} s"
-
-
-def test_startup_under_2_seconds_and_a_page_of_500_from_100k_well_under_200_ms() -> None:
-    started = time.perf_counter()
-    with FakePlex(items=300).start() as small:
-        assert get(small, "/identity", token=None).status_code == 200
-    assert time.perf_counter() - started < 2.0
+def test_a_100k_library_is_generated_whole_and_pages_cleanly() -> None:
+    """Scale check (speed is measured by bench/, not here): 100,000 books, paged without gaps."""
     with FakePlex(items=100_000) as big:
+        assert sum(1 for a in big.library.albums.values() if a.section_id == 4) == 100_000
         path = f"/library/sections/{SID}/all"
         params = {"type": 9, "includeGuids": 1, "X-Plex-Container-Size": 500}
-        get(big, path, params={**params, "X-Plex-Container-Start": 0})  # builds the sort order once
-        timings = []
-        for start in (50_000, 99_500, 20_000):
-            began = time.perf_counter()
-            body = container(get(big, path, params={**params, "X-Plex-Container-Start": start}))
-            timings.append(time.perf_counter() - began)
-            assert len(body["Metadata"]) == 500 and body["totalSize"] == 100_000
-    assert sorted(timings)[1] < 0.2, timings
+        first = container(get(big, path, params={**params, "X-Plex-Container-Start": 0}))
+        last = container(get(big, path, params={**params, "X-Plex-Container-Start": 99_500}))
+        assert len(first["Metadata"]) == len(last["Metadata"]) == 500
+        assert first["totalSize"] == last["totalSize"] == 100_000 and last["offset"] == 99_500
+        assert not {m["ratingKey"] for m in first["Metadata"]} & {m["ratingKey"] for m in last["Metadata"]}
 
 
 # ------------------------------------------------------------------------------ python-plexapi
