@@ -234,10 +234,12 @@ ROWS: tuple[Row, ...] = (
     Row("1 full scan", "first scan, empty DB", "s", lambda r: _get(r, "scan", "first_s"), "<= 20 s",
         lambda v: v <= 20),
     Row("1 full scan", "throughput", "items/s", lambda r: _get(r, "scan", "items_per_s")),
+    Row("1 full scan", "CPU of the scan process", "s", lambda r: _get(r, "scan", "first_cpu_s")),
     Row("1 full scan", "peak RSS (scan process)", "MB", lambda r: _get(r, "scan", "peak_rss_mb"), "<= 300 MB",
         lambda v: v <= 300),
     Row("1 full scan", "HTTP requests", "", lambda r: _get(r, "scan", "http_requests_first")),
     Row("1 full scan", "unchanged rescan", "s", lambda r: _get(r, "scan", "second_s")),
+    Row("1 full scan", "unchanged rescan: CPU", "s", lambda r: _get(r, "scan", "second_cpu_s")),
     Row("1 full scan", "rescan / first scan", "x", lambda r: _get(r, "scan", "rescan_ratio"), "<= 0.60",
         lambda v: v <= 0.6),
     Row("2 python-plexapi", "searchAlbums, pages of 500", "s", lambda r: _get(r, "plexapi", "list_500_pages_s")),
@@ -318,9 +320,14 @@ def _cell(row: Row, runs: dict[str, Any]) -> str:
     return text
 
 
+def _backends(results: Results) -> list[str]:
+    """The backends in the order they ran (JSON files may have their keys sorted)."""
+    return [b for b in results.get("backends", []) if b in results["runs"]] or list(results["runs"])
+
+
 def report_rows(results: Results) -> tuple[list[str], list[list[str]]]:
     """The report as a header and rows of text cells (shared by the text and Markdown renderers)."""
-    backends = list(results["runs"])
+    backends = _backends(results)
     header = ["scenario", "metric", "unit"] + [BACKEND_LABELS.get(b, b) for b in backends] + ["target"]
     rows = []
     for row in ROWS:
@@ -345,7 +352,9 @@ def memory_rows(results: Results) -> tuple[list[str], list[list[str]]]:
         ("availability_peak_rss_mb", "index + availability: peak RSS of the process (MB)"),
         ("index_build_s", "LibraryIndex build from the DB (s)"),
     )
-    for backend, sizes in results.get("memory", {}).items():
+    memory = results.get("memory", {})
+    for backend in [b for b in _backends(results) if b in memory]:
+        sizes = memory[backend]
         for key, label in labels:
             rows.append([label, BACKEND_LABELS.get(backend, backend),
                          _fmt(sizes.get(small, {}).get(key)), _fmt(sizes.get(big, {}).get(key))])
@@ -353,12 +362,18 @@ def memory_rows(results: Results) -> tuple[list[str], list[list[str]]]:
 
 
 def machine_line(results: Results) -> str:
-    """One line naming the machine, for every table."""
+    """One line naming the machine (and how busy it was), for every table."""
     m = results["machine"]
+    loads = [
+        r[key] for runs in results["runs"].values() for r in runs.values() if isinstance(r, dict)
+        for key in ("load_before", "load_after") if isinstance(r.get(key), (int, float))
+    ]
+    load = f"; 1-minute load average {min(loads):.2f} to {max(loads):.2f} during the run" if loads else ""
     return (
         f"{results['date']}; {m.get('nproc')} cores ({m.get('cpu_model')}), {m.get('ram_gb')} GB RAM, "
         f"{m.get('implementation', 'CPython')} {m.get('python')}, SQLite {m.get('sqlite')}, "
-        f"SQLAlchemy {m.get('sqlalchemy')}, PlexAPI {m.get('plexapi')}; {results['items']:,} albums"
+        f"SQLAlchemy {m.get('sqlalchemy')}, psycopg {m.get('psycopg')}, PlexAPI {m.get('plexapi')}; "
+        f"{results['items']:,} albums{load}"
     )
 
 
