@@ -53,6 +53,10 @@ def create_plugin_engine(url: str) -> Engine:
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
         else:
             kwargs["pool_pre_ping"] = True
+            if parsed.get_driver_name() == "psycopg":
+                # psycopg prepares a statement after 5 runs, and PostgreSQL then settles on a generic
+                # plan made while the table was nearly empty: a sequential scan per 500-key page lookup.
+                kwargs["connect_args"] = {"prepare_threshold": None}
         engine = create_engine(parsed, **kwargs)
     except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as err:
         raise ConfigError(f"invalid database URL {_safe_url(url)!r}: {err}") from err

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -243,10 +243,16 @@ _MIRRORED_FIELDS = (
 )
 
 
-def _row_values(item: PlexAudiobook) -> dict[str, Any]:
-    values: dict[str, Any] = {name: getattr(item, name) for name in _MIRRORED_FIELDS}
-    values["norm_title"] = normalize_title(item.title)[:1024]
-    values["norm_author"] = normalize_author(item.author)[:1024]
+def _plex_values(item: PlexAudiobook) -> dict[str, Any]:
+    return {name: getattr(item, name) for name in _MIRRORED_FIELDS}
+
+
+def _normalised(item: PlexAudiobook) -> dict[str, Any]:
+    # Normalising costs more than comparing, so it runs only for new and changed rows.
+    values: dict[str, Any] = {
+        "norm_title": normalize_title(item.title)[:1024],
+        "norm_author": normalize_author(item.author)[:1024],
+    }
     if item.file_path:
         values["file_path"] = item.file_path
     return values
@@ -275,13 +281,15 @@ def upsert_library_page(
     unchanged_ids: list[int] = []
     changed: list[str] = []
     for key, item in by_key.items():
-        values = _row_values(item)
+        values = _plex_values(item)
         row = existing.get(key)
         if row is None:
             changed.append(key)
             inserts.append(
                 {
                     **values,
+                    **_normalised(item),
+                    "file_path": item.file_path,
                     "section_id": section_id,
                     "rating_key": key,
                     "last_seen_scan": scan_id,
@@ -290,12 +298,16 @@ def upsert_library_page(
                 }
             )
         elif any(getattr(row, f) != values[f] for f in _MIRRORED_FIELDS):
-            updates.append({**values, "id": row.id, "last_seen_scan": scan_id, "row_updated_at": now})
+            updates.append(
+                {**values, **_normalised(item), "id": row.id, "last_seen_scan": scan_id, "row_updated_at": now}
+            )
             changed.append(key)
         else:
             unchanged_ids.append(row.id)
     if inserts:
-        session.execute(insert(LibraryItem), inserts)
+        # render_nulls keeps every row's column set identical, so the driver gets one executemany
+        # per page instead of a statement per distinct set of None columns.
+        session.execute(insert(LibraryItem).execution_options(render_nulls=True), inserts)
     if updates:
         session.execute(update(LibraryItem), updates)
     if unchanged_ids and scan_id is not None:
@@ -306,6 +318,11 @@ def upsert_library_page(
             .execution_options(synchronize_session=False)
         )
     return UpsertResult(new=len(inserts), updated=len(updates), changed_keys=tuple(changed))
+
+
+def analyze_library(session: Session) -> None:
+    """Refresh the planner's statistics after a large import (PostgreSQL and SQLite both accept ANALYZE)."""
+    session.execute(text("ANALYZE plexbooks_library"))
 
 
 def count_library(session: Session, section_id: str | None = None) -> int:
@@ -352,9 +369,40 @@ def remove_other_sections(session: Session, section_id: str) -> int:
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def get_library_item(session: Session, rating_key: str) -> LibraryItem | None:
-    """Return one mirrored album by rating key."""
-    return session.scalars(select(LibraryItem).where(LibraryItem.rating_key == rating_key).limit(1)).first()
+def get_library_item(session: Session, rating_key: str, section_id: str | None = None) -> LibraryItem | None:
+    """Return one mirrored album by rating key (uses the (section, key) index when the section is given)."""
+    query = select(LibraryItem).where(LibraryItem.rating_key == rating_key)
+    if section_id is not None:
+        query = query.where(LibraryItem.section_id == section_id)
+    return session.scalars(query.limit(1)).first()
+
+
+def get_library_items(session: Session, section_id: str | None, rating_keys: Iterable[str]) -> dict[str, LibraryItem]:
+    """Return the named albums keyed by rating key, in as few indexed queries as the keys need."""
+    keys = list(dict.fromkeys(rating_keys))
+    found: dict[str, LibraryItem] = {}
+    for start in range(0, len(keys), 500):
+        query = select(LibraryItem).where(LibraryItem.rating_key.in_(keys[start : start + 500]))
+        if section_id is not None:
+            query = query.where(LibraryItem.section_id == section_id)
+        found.update((row.rating_key, row) for row in session.scalars(query))
+    return found
+
+
+def library_changes_since(session: Session, since: datetime) -> list[Candidate]:
+    """Return the matching candidates of rows inserted or rewritten at or after `since`."""
+    query = select(
+        LibraryItem.rating_key, LibraryItem.title, LibraryItem.author, LibraryItem.narrator, LibraryItem.asin
+    ).where(LibraryItem.row_updated_at >= since)
+    return [
+        Candidate(key=key, title=title, author=author, narrator=narrator, asin=asin)
+        for key, title, author, narrator, asin in session.execute(query)
+    ]
+
+
+def library_keys(session: Session) -> set[str]:
+    """Return every mirrored rating key (to find removals cheaply)."""
+    return set(session.scalars(select(LibraryItem.rating_key)))
 
 
 def _like_pattern(text: str) -> str:
