@@ -80,7 +80,8 @@ class LibraryItem(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     section_id: Mapped[str] = mapped_column(String(32))
-    rating_key: Mapped[str] = mapped_column(String(64))
+    # Indexed on its own too: covers, request checks and matching look rows up by key alone.
+    rating_key: Mapped[str] = mapped_column(String(64), index=True)
     guid: Mapped[str] = mapped_column(String(512), index=True)
     asin: Mapped[str | None] = mapped_column(String(16), index=True)
     title: Mapped[str] = mapped_column(String(1024))
