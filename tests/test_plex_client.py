@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -326,6 +327,26 @@ def test_a_failing_third_page_fails_the_listing(fake: FakePlex) -> None:
         next(pages)
     starts = [r.query for r in fake.requests_to(ALL_PATH)]
     assert sum("X-Plex-Container-Start=1000" in q for q in starts) == 2  # tried, retried, gave up
+
+
+def test_the_next_page_is_prefetched_while_the_caller_holds_the_current_one(fake: FakePlex) -> None:
+    fake.set_fault("latency", delay=0.3, on_path=ALL_PATH)
+    pages = make_client(fake).albums(fake.music_section_id)
+    assert len(next(pages).items) == 500
+    time.sleep(0.4)  # the caller "stores" the page; meanwhile the second page arrives
+    started = time.monotonic()
+    assert len(next(pages).items) == 500
+    assert time.monotonic() - started < 0.25
+    pages.close()  # waits for (or cancels) the third page's request; nothing is left running
+    assert not [t for t in threading.enumerate() if t.name.startswith("plexbooks-prefetch")]
+
+
+def test_recently_added_never_prefetches(fake: FakePlex) -> None:
+    pages = make_client(fake).recently_added(fake.music_section_id)
+    next(pages)
+    time.sleep(0.1)
+    pages.close()
+    assert len(fake.requests_to(ALL_PATH)) == 1
 
 
 def test_a_dropped_connection_is_retried(fake: FakePlex) -> None:

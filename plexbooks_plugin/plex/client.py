@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+from collections.abc import Generator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -259,53 +260,94 @@ class PlexClient:
             skipped=skipped,
         )
 
+    def _fetch_page(self, path: str, params: Mapping[str, str | int], start: int, size: int) -> tuple[PlexPage, int]:
+        """GET one page of a paged listing; return it and how many raw items the server sent."""
+        query = dict(params)
+        query["X-Plex-Container-Start"] = start
+        query["X-Plex-Container-Size"] = size
+        container = self._container(path, query)
+        albums, skipped = albums_from_container(container)
+        raw_count = len(items_of(container))
+        total = as_int(container.get("totalSize"))
+        offset = as_int(container.get("offset"))
+        unpaged = total is None
+        page = PlexPage(
+            items=albums,
+            offset=0 if unpaged else (start if offset is None else offset),
+            total_size=raw_count if unpaged else int(total or 0),
+            skipped=skipped,
+        )
+        # An unpaged answer (no totalSize) is the whole listing: -1 tells the pager to stop.
+        return page, -1 if unpaged else raw_count
+
     def _paged(
         self,
         path: str,
         params: Mapping[str, str | int],
         page_size: int,
         max_pages: int | None = None,
-    ) -> Iterator[PlexPage]:
-        """Yield pages until totalSize is reached, a page comes back empty, or max_pages."""
+        *,
+        prefetch: bool = False,
+    ) -> Generator[PlexPage, None, None]:
+        """Yield pages until totalSize is reached, a page comes back empty, or max_pages.
+
+        With `prefetch`, the next page is requested in a worker thread while the caller handles the
+        current one: at most one page ahead, so at most one request in flight, and only while the
+        caller is not using this client (the generator owns the HTTP session until it is exhausted
+        or closed). An error of the prefetched page is raised when that page is consumed; closing
+        the generator early cancels the prefetch or waits for the request in flight to end.
+        """
         start = 0
         pages = 0
-        while True:
-            query = dict(params)
-            query["X-Plex-Container-Start"] = start
-            query["X-Plex-Container-Size"] = page_size
-            container = self._container(path, query)
-            albums, skipped = albums_from_container(container)
-            raw_count = len(items_of(container))
-            total = as_int(container.get("totalSize"))
-            offset = as_int(container.get("offset"))
-            unpaged = total is None
-            page = PlexPage(
-                items=albums,
-                offset=0 if unpaged else (start if offset is None else offset),
-                total_size=raw_count if unpaged else int(total or 0),
-                skipped=skipped,
-            )
-            yield page
-            pages += 1
-            # Advance by what actually came back, so a server capping page sizes loses nothing;
-            # an empty page always ends the listing, so this cannot loop forever.
-            start += raw_count
-            if unpaged or raw_count == 0 or start >= page.total_size:
-                return
-            if max_pages is not None and pages >= max_pages:
-                return
+        executor: ThreadPoolExecutor | None = None
+        pending: Future[tuple[PlexPage, int]] | None = None
+        try:
+            while True:
+                if pending is not None:
+                    page, raw_count = pending.result()  # re-raises the prefetched page's error
+                    pending = None
+                else:
+                    page, raw_count = self._fetch_page(path, params, start, page_size)
+                pages += 1
+                # Advance by what actually came back, so a server capping page sizes loses nothing;
+                # an empty page always ends the listing, so this cannot loop forever.
+                start += max(raw_count, 0)
+                more = not (
+                    raw_count <= 0
+                    or start >= page.total_size
+                    or (max_pages is not None and pages >= max_pages)
+                )
+                if more and prefetch:
+                    if executor is None:
+                        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plexbooks-prefetch")
+                    pending = executor.submit(self._fetch_page, path, params, start, page_size)
+                yield page
+                if not more:
+                    return
+        finally:
+            if pending is not None and not pending.cancel():
+                # Wait for the request in flight (bounded by the client's timeouts), so nobody uses
+                # or closes the session under it; its result or error is of no use any more.
+                wait([pending])
+            if executor is not None:
+                executor.shutdown(wait=True)
 
-    def albums(self, section_id: str | int, page_size: int | None = None) -> Iterator[PlexPage]:
-        """Iterate over all albums of a section, one PlexPage per request (default 500 per page)."""
+    def albums(self, section_id: str | int, page_size: int | None = None) -> Generator[PlexPage, None, None]:
+        """Iterate over all albums of a section, one PlexPage per request (default 500 per page).
+
+        The next page is fetched in a background thread while the caller handles the current one:
+        do not use this client for anything else until the iteration ends, or close the generator.
+        """
         return self._paged(
             f"/library/sections/{_seg(section_id)}/all",
             {"type": ALBUM_TYPE, "includeGuids": 1},
             page_size or self.page_size,
+            prefetch=True,  # a full listing: fetch page n+1 while the caller stores page n
         )
 
     def recently_added(
         self, section_id: str | int, *, page_size: int = 10, max_pages: int = 20
-    ) -> Iterator[PlexPage]:
+    ) -> Generator[PlexPage, None, None]:
         """Newest albums first (`sort=addedAt:desc`), in small pages; stop iterating at your watermark."""
         return self._paged(
             f"/library/sections/{_seg(section_id)}/all",
