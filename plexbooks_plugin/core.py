@@ -8,6 +8,7 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import requests
@@ -25,6 +26,11 @@ if TYPE_CHECKING:
 
 DEFAULT_PLEX_TV_URL = "https://plex.tv"
 DEFAULT_PLEX_APP_URL = "https://app.plex.tv"
+# Rows stamped up to this long before the last index sync are read again at the next one: it covers
+# clocks of other processes running behind and a page's transaction committing after its stamp.
+INDEX_SYNC_MARGIN = timedelta(seconds=30)
+# More changed rows than this (and than half the index) rebuild the index instead of patching it.
+INDEX_REBUILD_MIN = 5000
 
 
 class PlexBooksCore:
@@ -51,7 +57,10 @@ class PlexBooksCore:
         # Unique per process and per core, so leases tell workers (and tests' cores) apart.
         self.holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._index: LibraryIndex | None = None
+        self._index_keys: set[str] = set()  # the keys in self._index
         self._index_version = -1
+        self._index_synced_at = datetime.min.replace(tzinfo=UTC)
+        self.index_rebuilds = 0  # full builds of the index so far (tests and benchmarks read it)
         self._index_lock = threading.Lock()
 
     @contextmanager
@@ -120,19 +129,58 @@ class PlexBooksCore:
     # -- matching index ---------------------------------------------------
 
     def library_index(self) -> LibraryIndex:
-        """Return the in-memory match index, rebuilt only when another scan changed the library."""
+        """Return the in-memory match index, brought up to date when another scan changed the library.
+
+        Built from the whole library on first use; after that, a change of ``library_version``
+        re-adds the rows inserted or rewritten since the last sync (`row_updated_at`, with a margin
+        for clock skew and transactions that committed late: re-adding is idempotent) and drops
+        the keys that are gone, found by comparing key sets only when the row count says so.
+        """
         with self.session() as session:
             version = repo.library_version(session)
             if self._index is not None and version == self._index_version:
                 return self._index
             with self._index_lock:
-                if self._index is None or version != self._index_version:
-                    self._index = LibraryIndex(repo.library_candidates(session))
-                    self._index_version = version
+                if self._index is not None and version == self._index_version:
+                    return self._index
+                started = repo.now()  # before reading: rows committed from here on are re-read next time
+                if self._index is None:
+                    self._full_index(session)
+                else:
+                    self._sync_index(session)
+                self._index_version = version
+                self._index_synced_at = started
+                assert self._index is not None
                 return self._index
+
+    def _full_index(self, session: Session) -> None:
+        keys: set[str] = set()
+        index = LibraryIndex()
+        for candidate in repo.library_candidates(session):
+            index.add(candidate)
+            keys.add(candidate.key)
+        self._index, self._index_keys = index, keys
+        self.index_rebuilds += 1
+
+    def _sync_index(self, session: Session) -> None:
+        index, keys = self._index, self._index_keys
+        assert index is not None
+        changes = repo.library_changes_since(session, self._index_synced_at - INDEX_SYNC_MARGIN)
+        if len(changes) > max(INDEX_REBUILD_MIN, len(keys) // 2):
+            self._full_index(session)  # most of the library changed: building anew is cheaper
+            return
+        for candidate in changes:
+            index.add(candidate)  # replaces the key's previous candidate
+            keys.add(candidate.key)
+        if repo.count_library(session) != len(keys):
+            # Rows are gone (the index holds every key it ever saw, the database fewer).
+            for key in keys - repo.library_keys(session):
+                index.remove(key)
+                keys.discard(key)
 
     def invalidate_index(self) -> None:
         """Drop the cached index (the next lookup rebuilds it)."""
         with self._index_lock:
             self._index = None
+            self._index_keys = set()
             self._index_version = -1
