@@ -21,7 +21,7 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Container, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -44,6 +44,11 @@ SCAN_LEASE_TTL = timedelta(minutes=3)
 RECENT_PAGE_SIZE = 10
 RECENT_MAX_PAGES = 20
 PROGRESS_EVERY = 1000
+# Progress and lease renewal are written at most this often (seconds) during a full scan, and at
+# most a third of the lease's lifetime apart; always after the last page. Tests may set it to 0.
+CHECKPOINT_INTERVAL = 1.0
+# A full scan that inserted more rows than this refreshes the planner's statistics afterwards.
+ANALYZE_AFTER_NEW = 1000
 PENDING_REMOVAL_KEY = "pending_removal"
 WATERMARK_KEY = "recent_watermark"
 
@@ -283,14 +288,17 @@ def match_downloaded_requests(core: PlexBooksCore) -> list[tuple[str, str]]:
         return []
     index = core.library_index()
     flipped: list[tuple[str, str]] = []
+    matches = [
+        (request, index.best_match(request.title, request.author or "", asin=request.asin, threshold=REQUEST_THRESHOLD))
+        for request in waiting
+    ]
     with core.session() as session:
-        for request in waiting:
-            match = index.best_match(
-                request.title, request.author or "", asin=request.asin, threshold=REQUEST_THRESHOLD
-            )
+        # One indexed query for every matched album's guid instead of a look-up per request.
+        items = repo.get_library_items(session, None, (m.key for _, m in matches if m is not None))
+        for request, match in matches:
             if match is None:
                 continue
-            item = repo.get_library_item(session, match.key)
+            item = items.get(match.key)
             # The conditional UPDATE makes this exactly-once even if two processes match at once.
             if repo.mark_available(
                 session, request.id, rating_key=match.key, guid=item.guid if item else None, score=match.score
@@ -391,6 +399,21 @@ def _checkpoint(job: _Job, done: int, total: int | None) -> None:
             raise ScanFailed(job.run_id, "the scan lost its lock to another scan (it stalled longer than the lease)")
 
 
+class _Throttle:
+    """Says when a full scan's next checkpoint is due: every CHECKPOINT_INTERVAL, and well within the lease."""
+
+    def __init__(self, lease_ttl: timedelta) -> None:
+        self.interval = min(CHECKPOINT_INTERVAL, lease_ttl.total_seconds() / 3)
+        self.last = time.monotonic()
+
+    def due(self) -> bool:
+        now = time.monotonic()
+        if now - self.last >= self.interval:
+            self.last = now
+            return True
+        return False
+
+
 def _fail_run(job: _Job, counts: _Counts, message: str) -> None:
     try:
         with job.core.session() as session:
@@ -460,22 +483,43 @@ def _full_scan(
     unreadable = 0
     reported_total = 0
     next_log = progress_every
-    for page in job.client.albums(job.section, page_size=page_size):
-        reported_total = page.total_size
-        unreadable += page.skipped
-        stored = _store_page(job, page.items)
-        counts.new += stored.new
-        counts.updated += stored.updated
-        counts.skipped += page.skipped + len(stored.failed)
-        seen.update(item.rating_key for item in page.items)
-        done = len(seen) + unreadable
-        _checkpoint(job, done, reported_total or None)
-        if done >= next_log or (reported_total and done >= reported_total):
-            log.info(
-                "full scan run %d: %d/%s albums (new %d, updated %d, skipped %d)",
-                job.run_id, done, reported_total or "?", counts.new, counts.updated, counts.skipped,
-            )
-            next_log = done + progress_every
+    throttle = _Throttle(job.lease_ttl)
+    done = 0
+    published = -1  # the progress last written to the run
+    pages = job.client.albums(job.section, page_size=page_size)
+    try:
+        for page in pages:
+            reported_total = page.total_size
+            unreadable += page.skipped
+            stored = _store_page(job, page.items)
+            counts.new += stored.new
+            counts.updated += stored.updated
+            counts.skipped += page.skipped + len(stored.failed)
+            seen.update(item.rating_key for item in page.items)
+            done = len(seen) + unreadable
+            if throttle.due():
+                _checkpoint(job, done, reported_total or None)
+                published = done
+            if done >= next_log or (reported_total and done >= reported_total):
+                log.info(
+                    "full scan run %d: %d/%s albums (new %d, updated %d, skipped %d)",
+                    job.run_id, done, reported_total or "?", counts.new, counts.updated, counts.skipped,
+                )
+                next_log = done + progress_every
+    except BaseException:
+        if done != published:  # the run shows what was stored before the failure
+            _publish_progress_quietly(job, done, reported_total or None)
+        raise
+    finally:
+        close = getattr(pages, "close", None)
+        if close is not None:
+            close()  # stop a page prefetch before anything else uses (or closes) the client
+    _checkpoint(job, done, reported_total or None)  # always after the last page
+    if counts.new > ANALYZE_AFTER_NEW:
+        # A large import leaves the planner with stale statistics (PostgreSQL plans as if the table
+        # were still nearly empty until autovacuum gets to it).
+        with job.core.session() as session:
+            repo.analyze_library(session)
     counts.total = len(seen)
     # From here on the listing is complete: only now may rows that were not seen be removed.
     if unreadable:
@@ -489,6 +533,14 @@ def _full_scan(
         )
         return
     _remove_unseen(job, counts, previous=previous, seen=len(seen), confirm_removal=confirm_removal)
+
+
+def _publish_progress_quietly(job: _Job, done: int, total: int | None) -> None:
+    try:
+        with job.core.session() as session:
+            repo.update_scan_progress(session, job.run_id, done, total)
+    except Exception:  # the scan's own error matters more
+        log.debug("could not record the progress of scan run %d", job.run_id, exc_info=True)
 
 
 def _remove_unseen(job: _Job, counts: _Counts, *, previous: int, seen: int, confirm_removal: bool) -> None:
@@ -530,18 +582,30 @@ def _recent_scan(job: _Job, counts: _Counts) -> None:
     fresh: dict[str, PlexAudiobook] = {}
     reached = False
     pages = 0
-    for page in job.client.recently_added(job.section, page_size=RECENT_PAGE_SIZE, max_pages=RECENT_MAX_PAGES):
+    polled = job.client.recently_added(job.section, page_size=RECENT_PAGE_SIZE, max_pages=RECENT_MAX_PAGES)
+    for page in polled:
         pages += 1
         counts.skipped += page.skipped
+        # Several books can be added within the same second, so books of the watermark's second
+        # are kept unless already mirrored; a mirrored one means the rest is known (one query).
+        at_mark = [i.rating_key for i in page.items if watermark is not None and i.added_at == watermark]
+        mirrored: Container[str] = ()
+        if at_mark:
+            with job.core.session() as session:
+                mirrored = set(repo.get_library_items(session, job.section, at_mark))
         for item in page.items:
-            # Equal timestamps are kept: several books can be added within the same second.
-            if watermark is not None and item.added_at is not None and item.added_at < watermark:
-                reached = True
-                break
+            if watermark is not None and item.added_at is not None and item.added_at <= watermark:
+                if item.added_at < watermark:
+                    reached = True
+                    break
+                if item.rating_key in mirrored:
+                    reached = True  # the rest of this page's watermark second is still checked
+                    continue
             fresh[item.rating_key] = item
         # Stop as soon as we know there is nothing newer: with nothing new this is ONE request.
         if reached or first_poll:
             break
+    getattr(polled, "close", lambda: None)()
     if not reached and not first_poll and pages >= RECENT_MAX_PAGES:
         counts.warnings.append(
             f"more than {RECENT_PAGE_SIZE * RECENT_MAX_PAGES} albums were added since the last poll; "

@@ -304,6 +304,26 @@ def test_the_lease_is_renewed_while_scanning(plex_core: PlexBooksCore, fake_plex
     assert run_row(plex_core, run_id).status == "succeeded"
 
 
+def test_progress_and_lease_are_written_at_most_every_interval(
+    plex_core: PlexBooksCore, fake_plex: FakePlex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[int] = []
+    real = repo.update_scan_progress
+
+    def counting(session: Any, run_id: int, done: int, total: int | None) -> None:
+        calls.append(done)
+        real(session, run_id, done, total)
+
+    monkeypatch.setattr(repo, "update_scan_progress", counting)
+    summary = run_scan(plex_core, "full", page_size=10)  # 4 pages within far less than a second
+    assert calls == [40]  # only the final checkpoint
+    assert (run_row(plex_core, summary["run_id"]).progress_done, summary["total"]) == (40, 40)
+    calls.clear()
+    monkeypatch.setattr(scanner, "CHECKPOINT_INTERVAL", 0)
+    run_scan(plex_core, "full", page_size=10)
+    assert calls == [10, 20, 30, 40, 40]  # every page, then the end
+
+
 def test_a_scan_that_lost_its_lease_stops(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
     fake_plex.set_fault("latency", delay=0.5, on_path="/library/sections/*/all")
     run_id = start_scan(plex_core, "full", page_size=10, lease_ttl=timedelta(seconds=0.2))
@@ -340,6 +360,25 @@ def test_poll_with_nothing_new_makes_one_request(plex_core: PlexBooksCore, fake_
     summary = run_scan(plex_core, "recent")
     assert summary["new"] == 0 and summary["updated"] == 0
     assert len(fake_plex.request_log) == 1
+
+
+def test_an_import_sharing_one_second_costs_few_requests_and_then_one(
+    plex_core: PlexBooksCore, fake_plex: FakePlex
+) -> None:
+    run_scan(plex_core, "full")
+    run_scan(plex_core, "recent")
+    added = {str(fake_plex.add_album(f"Imported Volume {n}", f"Author {n}", added_at=BASE_TIME)) for n in range(30)}
+    fake_plex.request_log.clear()
+    summary = run_scan(plex_core, "recent")
+    assert summary["new"] == 30 and added <= set(rows(plex_core))
+    assert len(fake_plex.request_log) == 4  # three pages of new books, the fourth reaches the mirror
+    fake_plex.request_log.clear()
+    summary = run_scan(plex_core, "recent")  # the newest books share the watermark's second
+    assert summary["new"] == 0 and summary["updated"] == 0
+    assert len(fake_plex.request_log) == 1
+    # A book arriving later within the watermark's second is still found.
+    late = str(fake_plex.add_album("Late In The Same Second", "Tova Linde", added_at=BASE_TIME))
+    assert run_scan(plex_core, "recent")["new"] == 1 and late in rows(plex_core)
 
 
 def test_first_poll_without_watermark_reads_one_page(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
