@@ -586,21 +586,20 @@ def _recent_scan(job: _Job, counts: _Counts) -> None:
     for page in polled:
         pages += 1
         counts.skipped += page.skipped
-        # Several books can be added within the same second, so books of the watermark's second
-        # are kept unless already mirrored; a mirrored one means the rest is known (one query).
+        # Equal timestamps are kept: several books can be added within the same second. But a book
+        # of the watermark's second that is already mirrored means the older pages hold nothing new
+        # (one indexed query per page), so a poll right after an import still makes one request.
         at_mark = [i.rating_key for i in page.items if watermark is not None and i.added_at == watermark]
         mirrored: Container[str] = ()
         if at_mark:
             with job.core.session() as session:
                 mirrored = set(repo.get_library_items(session, job.section, at_mark))
         for item in page.items:
-            if watermark is not None and item.added_at is not None and item.added_at <= watermark:
-                if item.added_at < watermark:
-                    reached = True
-                    break
-                if item.rating_key in mirrored:
-                    reached = True  # the rest of this page's watermark second is still checked
-                    continue
+            if watermark is not None and item.added_at is not None and item.added_at < watermark:
+                reached = True
+                break
+            if item.rating_key in mirrored:
+                reached = True  # the rest of this page is still read: it costs no request
             fresh[item.rating_key] = item
         # Stop as soon as we know there is nothing newer: with nothing new this is ONE request.
         if reached or first_poll:
