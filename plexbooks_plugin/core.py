@@ -27,8 +27,10 @@ if TYPE_CHECKING:
 DEFAULT_PLEX_TV_URL = "https://plex.tv"
 DEFAULT_PLEX_APP_URL = "https://app.plex.tv"
 # Rows stamped up to this long before the last index sync are read again at the next one: it covers
-# clocks of other processes running behind and a page's transaction committing after its stamp.
-INDEX_SYNC_MARGIN = timedelta(seconds=30)
+# clocks of other processes running behind and a page's transaction committing after its stamp (a
+# page commits well within a second). Kept short: right after a full scan, a longer margin would
+# re-read (and so rebuild from) the whole scan at every sync.
+INDEX_SYNC_MARGIN = timedelta(seconds=5)
 # More changed rows than this (and than half the index) rebuild the index instead of patching it.
 INDEX_REBUILD_MIN = 5000
 

@@ -92,10 +92,10 @@ def test_rows_stamped_before_the_last_sync_within_the_margin_are_still_read(core
     store(core, LIBRARY)
     index = core.library_index()
     stamped = repo.now()
-    core._index_synced_at = stamped + timedelta(seconds=5)  # as if the sync ran 5 s after the stamp
+    core._index_synced_at = stamped + timedelta(seconds=2)  # as if the sync ran 2 s after the stamp
     store(core, [PlexAudiobook("107", "plex://g", "Ubik", "Philip K. Dick")])
     assert core.library_index() is index and "107" in index
-    assert timedelta(seconds=5) <= core_module.INDEX_SYNC_MARGIN
+    assert timedelta(seconds=2) <= core_module.INDEX_SYNC_MARGIN
 
 
 def test_a_large_change_rebuilds_and_invalidate_drops(core: PlexBooksCore, monkeypatch: pytest.MonkeyPatch) -> None:
