@@ -6,7 +6,7 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, func, insert, or_, select, text, update
@@ -305,9 +305,7 @@ def upsert_library_page(
         else:
             unchanged_ids.append(row.id)
     if inserts:
-        # render_nulls keeps every row's column set identical, so the driver gets one executemany
-        # per page instead of a statement per distinct set of None columns.
-        session.execute(insert(LibraryItem).execution_options(render_nulls=True), inserts)
+        _insert_library_rows(session, inserts)
     if updates:
         session.execute(update(LibraryItem), updates)
     if unchanged_ids and scan_id is not None:
@@ -318,6 +316,34 @@ def upsert_library_page(
             .execution_options(synchronize_session=False)
         )
     return UpsertResult(new=len(inserts), updated=len(updates), changed_keys=tuple(changed))
+
+
+_DATETIME_COLUMNS = ("first_seen_at", "row_updated_at")
+
+
+def _insert_library_rows(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert new library rows: COPY on PostgreSQL with psycopg, one executemany elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
+        # psycopg's executemany still sends one INSERT per row: COPY is ~5x faster for a page.
+        columns = list(rows[0])
+        driver_connection: Any = connection.connection.driver_connection
+        with (
+            driver_connection.cursor() as cursor,
+            cursor.copy(f"COPY plexbooks_library ({', '.join(columns)}) FROM STDIN") as copy,
+        ):
+            for row in rows:
+                # COPY bypasses UTCDateTime, so store naive UTC here exactly as it would.
+                copy.write_row(
+                    [
+                        row[c].astimezone(UTC).replace(tzinfo=None) if c in _DATETIME_COLUMNS else row[c]
+                        for c in columns
+                    ]
+                )
+        return
+    # render_nulls keeps every row's column set identical, so the driver gets one executemany
+    # per page instead of a statement per distinct set of None columns.
+    session.execute(insert(LibraryItem).execution_options(render_nulls=True), rows)
 
 
 def analyze_library(session: Session) -> None:
