@@ -129,3 +129,26 @@ def make_app(database_url: str, instance_path: Path, **config: Any) -> Any:
     )
     PlexBooks(app)
     return app
+
+
+# Signed-in browsers for the page and API tests; each test module provides its own `app`.
+
+
+@pytest.fixture
+def user(app: Any) -> Any:
+    """A test client signed in as a plain Plex user."""
+    from .viewkit import sign_in_as
+
+    client = app.test_client()
+    sign_in_as(client, app, "user", "sam")
+    return client
+
+
+@pytest.fixture
+def admin(app: Any) -> Any:
+    """A test client signed in as the server owner."""
+    from .viewkit import sign_in_as
+
+    client = app.test_client()
+    sign_in_as(client, app, "admin", "olivia")
+    return client

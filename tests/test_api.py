@@ -35,22 +35,6 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def user(app: Flask) -> FlaskClient:
-    """A client signed in as a plain Plex user."""
-    client = app.test_client()
-    sign_in_as(client, app, "user", "sam")
-    return client
-
-
-@pytest.fixture
-def admin(app: Flask) -> FlaskClient:
-    """A client signed in as the server owner."""
-    client = app.test_client()
-    sign_in_as(client, app, "admin", "olivia")
-    return client
-
-
-@pytest.fixture
 def key_headers(app: Flask) -> dict[str, str]:
     """The host's API key header."""
     return set_api_key(app)

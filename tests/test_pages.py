@@ -27,22 +27,6 @@ def app(database_url: str, tmp_path: Path) -> Flask:
 
 
 @pytest.fixture
-def admin(app: Flask) -> FlaskClient:
-    """The server owner's browser."""
-    client = app.test_client()
-    sign_in_as(client, app, "admin", "olivia")
-    return client
-
-
-@pytest.fixture
-def user(app: Flask) -> FlaskClient:
-    """A plain user's browser."""
-    client = app.test_client()
-    sign_in_as(client, app, "user", "sam")
-    return client
-
-
-@pytest.fixture
 def plex(fake_plex_factory: FakePlexFactory) -> FakePlex:  # noqa: F811
     """A running Plex emulator with 40 books."""
     return fake_plex_factory(items=40)
