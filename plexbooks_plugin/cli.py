@@ -16,6 +16,7 @@ from .core import PlexBooksCore
 from .crypto import SecretBox, mask, resolve_secret_key
 from .db import Database, resolve_database_url
 from .errors import ConfigError, PlexbooksError
+from .public_json import library_item_json, request_json
 from .settings import PUBLIC_KEYS, SPECS, spec_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -155,20 +156,6 @@ def config_list(database_url: str | None) -> None:
 # ------------------------------------------------------------------ library and requests
 
 
-def library_item_json(item: Any) -> dict[str, Any]:
-    """The fields of a library item in GET /api/library and `library list --json`."""
-    return {
-        "rating_key": item.rating_key,
-        "guid": item.guid,
-        "title": item.title,
-        "author": item.author,
-        "narrator": item.narrator,
-        "year": item.year,
-        "asin": item.asin,
-        "duration": item.duration,
-    }
-
-
 @main.group()
 def library() -> None:
     """The mirrored Plex library."""
@@ -194,23 +181,6 @@ def library_list(as_json: bool, database_url: str | None) -> None:
 @main.group("requests")
 def requests_group() -> None:
     """Tracked requests."""
-
-
-def request_json(request: Any) -> dict[str, Any]:
-    """The public fields of a tracked request."""
-    return {
-        "request_id": request.host_request_id,
-        "host_request_id": request.host_request_id,
-        "title": request.title,
-        "author": request.author,
-        "asin": request.asin,
-        "status": request.status,
-        "rating_key": request.plex_rating_key,
-        "plex_guid": request.plex_guid,
-        "downloaded_path": request.downloaded_path,
-        "created_at": request.created_at.isoformat() if request.created_at else None,
-        "updated_at": request.updated_at.isoformat() if request.updated_at else None,
-    }
 
 
 @requests_group.command("list")

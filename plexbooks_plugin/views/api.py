@@ -8,9 +8,9 @@ from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
 from .. import repository as repo
-from ..cli import library_item_json, request_json
 from ..errors import PlexbooksError
 from ..models import SCAN_KINDS, ScanRun
+from ..public_json import library_item_json, request_json
 from ..security import admin_required, user_required
 from . import common
 from .common import abort_json, bool_field, int_arg, json_object, string_field
