@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -243,11 +242,6 @@ def fake_plex(port: int, items: int, seed: int, token: str | None, xml_only: boo
     from .fakeplex import serve
 
     serve(port=port, items=items, seed=seed, token=token, xml_only=xml_only)
-
-
-def run() -> None:
-    """Entry point that never shows a traceback for a bad invocation."""
-    sys.exit(main())
 
 
 if __name__ == "__main__":  # pragma: no cover

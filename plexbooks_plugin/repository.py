@@ -524,11 +524,6 @@ def get_request(session: Session, host_request_id: str) -> BookRequest | None:
     return session.scalars(select(BookRequest).where(BookRequest.host_request_id == host_request_id)).first()
 
 
-def get_request_by_id(session: Session, request_id: int) -> BookRequest | None:
-    """Return a tracked request by plexbooks' own id."""
-    return session.get(BookRequest, request_id)
-
-
 def list_requests(session: Session, status: str | None = None, limit: int | None = None) -> list[BookRequest]:
     """Return tracked requests, newest first."""
     query = select(BookRequest).order_by(BookRequest.id.desc())
@@ -676,11 +671,6 @@ def get_user(session: Session, user_id: int) -> User | None:
     return session.get(User, user_id)
 
 
-def count_users(session: Session) -> int:
-    """Count users who ever signed in."""
-    return int(session.scalar(select(func.count()).select_from(User)) or 0)
-
-
 def now() -> datetime:
     """Return the repository's notion of now (UTC), for callers that compare timestamps."""
     return utcnow()
@@ -781,13 +771,6 @@ def set_catalog_matches(session: Session, matches: Iterable[CatalogMatch]) -> in
     # ORM bulk UPDATE by primary key: one executemany instead of a round trip per entry.
     session.execute(update(CatalogItem), params)
     return len(params)
-
-
-def count_available_catalog(session: Session) -> int:
-    """Count catalog entries that are in the Plex library."""
-    return int(
-        session.scalar(select(func.count()).select_from(CatalogItem).where(CatalogItem.is_available.is_(True))) or 0
-    )
 
 
 # ================================================================= sign-in support (auth.py)
