@@ -10,6 +10,7 @@ from typing import Any
 from flask import Flask, current_app
 
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
+from .data_dir import default_database_dir
 from .crypto import SecretBox, resolve_secret_key
 from .db import Database
 
@@ -25,16 +26,21 @@ class PlexBooksState:
         self.app = app
         self.core = core
         self.url_prefix: str = app.config["PLEXBOOKS_URL_PREFIX"]
-        self.scheduler: Any = None
+        self.scheduler_starter: Any = None
+
+    @property
+    def scheduler(self) -> Any:
+        """This process's PlexBooksScheduler, or None (off, a CLI command, or not started here yet)."""
+        starter = self.scheduler_starter
+        return starter.scheduler if starter is not None else None
 
 
 def default_database_url(app: Flask) -> str:
-    """PLEXBOOKS_DATABASE_URL, else the host's SQLALCHEMY_DATABASE_URI, else SQLite in the instance folder."""
+    """PLEXBOOKS_DATABASE_URL, else the host's SQLALCHEMY_DATABASE_URI, else SQLite (see data_dir)."""
     url = app.config.get("PLEXBOOKS_DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
     if url:
         return str(url)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{Path(app.instance_path, 'plexbooks.db')}"
+    return f"sqlite:///{default_database_dir(app.instance_path) / 'plexbooks.db'}"
 
 
 def _is_reloader_parent(app: Flask) -> bool:
@@ -89,10 +95,9 @@ class PlexBooks:
         app.register_blueprint(views.create_blueprint(), url_prefix=state.url_prefix)
 
         if app.config["PLEXBOOKS_SCHEDULER"] and not _is_reloader_parent(app):
-            from .scheduler import PlexBooksScheduler
+            from . import scheduler_start
 
-            state.scheduler = PlexBooksScheduler(core)
-            state.scheduler.start()
+            state.scheduler_starter = scheduler_start.install(app, core)
 
 
 def get_state(app: Flask | None = None) -> PlexBooksState:

@@ -1,0 +1,104 @@
+"""When and where the scheduler runs in a host: in the processes that serve, never in a CLI command.
+
+- ``flask db upgrade`` and every other ``flask`` command except ``flask run`` load the app without
+  starting the scheduler thread.
+- gunicorn ``--preload`` loads the app in the master, which forks the workers: the thread is not
+  started there (a thread does not survive a fork, and the master serves nothing). Each worker starts
+  its own at fork; the leader lease picks the one that runs jobs.
+- Any other fork (a pre-fork server we do not know): the first request in the child starts it.
+- The scheduler stops at interpreter exit (gunicorn's worker exit on SIGTERM included) and hands its
+  leader lease back, so the next leader takes over at once instead of waiting for the lease to expire.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import socket
+import sys
+import threading
+import uuid
+from typing import TYPE_CHECKING
+
+import click
+from flask import Flask
+
+if TYPE_CHECKING:
+    from .core import PlexBooksCore
+    from .scheduler import PlexBooksScheduler
+
+log = logging.getLogger(__name__)
+
+
+def in_flask_cli_command() -> bool:
+    """Whether the app is being loaded by a ``flask`` command other than ``flask run``."""
+    context = click.get_current_context(silent=True)
+    if context is None:
+        return False
+    from flask.cli import FlaskGroup
+
+    if not isinstance(context.find_root().command, FlaskGroup):
+        return False  # another click program (``plexbooks demo``, a host's own CLI) that serves
+    return context.info_name != "run"
+
+
+def in_gunicorn_master() -> bool:
+    """Whether gunicorn is preloading the app in its master (``--preload``), before forking workers."""
+    if "gunicorn" not in sys.modules:
+        return False
+    frame = sys._getframe(1)
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name == "setup" and code.co_filename.endswith(os.path.join("gunicorn", "arbiter.py")):
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
+class SchedulerStarter:
+    """Owns the scheduler of one app: one per process, started in the process that serves."""
+
+    def __init__(self, core: PlexBooksCore) -> None:
+        self.core = core
+        self.scheduler: PlexBooksScheduler | None = None
+        self._pid: int | None = None
+        self._lock = threading.Lock()
+
+    def ensure_running(self) -> None:
+        """Start the scheduler in this process unless it already runs here."""
+        if self._pid == os.getpid():
+            return
+        with self._lock:
+            if self._pid == os.getpid():
+                return
+            from .scheduler import PlexBooksScheduler
+
+            if self.core.holder_id.split(":")[1:2] != [str(os.getpid())]:
+                # A forked child (--preload) must not present its parent's lease holder id: each
+                # worker would then believe it holds the leader lease.
+                self.core.holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+            self.scheduler = PlexBooksScheduler(self.core).start()
+            self._pid = os.getpid()
+
+    def stop(self) -> None:
+        """Stop this process's scheduler and release the leader lease (a no-op elsewhere)."""
+        if self.scheduler is not None and self._pid == os.getpid():
+            self.scheduler.stop()
+            self._pid = None
+
+
+def install(app: Flask, core: PlexBooksCore) -> SchedulerStarter | None:
+    """Arrange for the scheduler to run in the serving processes of `app`; None when it must not run here."""
+    if in_flask_cli_command():
+        log.debug("plexbooks scheduler not started: a flask CLI command")
+        return None
+    starter = SchedulerStarter(core)
+    app.before_request(starter.ensure_running)  # cheap pid check; starts it in a forked child
+    atexit.register(starter.stop)
+    if in_gunicorn_master():
+        os.register_at_fork(after_in_child=starter.ensure_running)
+        log.info("plexbooks scheduler will start in each gunicorn worker (--preload)")
+    else:
+        starter.ensure_running()
+    return starter
