@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 from typing import Any
 
 from flask import Flask, current_app
 
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
-from .data_dir import default_database_dir
 from .crypto import SecretBox, resolve_secret_key
+from .data_dir import default_database_dir
 from .db import Database
 
 log = logging.getLogger(__name__)
