@@ -50,10 +50,17 @@ class HostEnv:
         return str(self.path / "bin" / name)
 
 
+# Left out of the copy the wheel is built from: a stale build/ would put deleted modules in the wheel.
+NOT_SOURCE = (".git", ".venv", ".hostenv", "build", "dist", "tests", "bench", "test-artifacts", "instance",
+              "*.egg-info", "__pycache__", ".*_cache", "*.db")
+
+
 def build_wheel(target: Path) -> Path:
-    """Build plexbooks' wheel from the checkout into `target`."""
+    """Build plexbooks' wheel from a clean copy of the checkout into `target`."""
+    source = target / "source"
+    shutil.copytree(ROOT, source, symlinks=True, ignore=shutil.ignore_patterns(*NOT_SOURCE))
     subprocess.run(
-        [sys.executable, *PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", str(target), str(ROOT)],
+        [sys.executable, *PIP, "wheel", "--no-deps", "--no-build-isolation", "-w", str(target), str(source)],
         check=True, capture_output=True, timeout=300,
     )
     (wheel,) = target.glob("plexbooks-*.whl")
