@@ -32,8 +32,10 @@ def migration_lock(engine: Engine) -> Iterator[None]:
             yield
         return
     lock_path = sqlite_lock_path(engine)
-    if lock_path is None:
-        yield  # an in-memory database or another dialect: one process, or the host serialises
+    if lock_path is None or not lock_path.parent.is_dir():
+        # In memory, another dialect, or a folder that does not exist (connecting fails with the
+        # usual clear error): nothing to share a lock with.
+        yield
         return
     with _file_lock(lock_path):
         yield
@@ -63,7 +65,6 @@ def sqlite_lock_path(engine: Engine) -> Path | None:
 
 @contextmanager
 def _file_lock(path: Path) -> Iterator[None]:
-    path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "a+b") as handle:
         _lock(handle)
         try:
