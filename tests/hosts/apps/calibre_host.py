@@ -2,7 +2,7 @@
 
 Calibre-Web's own `main()` builds the app with its factory and registers its blueprints; its last
 step, starting its server, is where this host mounts plexbooks and serves the app with waitress.
-Environment: CALIBRE_DBPATH (config folder), HOST_PORT, HOST_PLEX_URL (the emulator), PLEXBOOKS_*.
+Environment: CALIBRE_DBPATH (config folder), HOST_CALIBRE_LIBRARY (made empty if missing), HOST_PORT, HOST_PLEX_URL (the emulator), PLEXBOOKS_*.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import uuid
 from pathlib import Path
 
 import calibreweb
@@ -18,6 +19,7 @@ sys.path.insert(0, str(Path(calibreweb.__file__).parent))  # Calibre-Web imports
 sys.argv = ["cps", "-p", str(Path(os.environ["CALIBRE_DBPATH"]) / "app.db")]
 
 import cps  # noqa: E402
+import cps.db  # noqa: E402
 import cps.main  # noqa: E402
 import waitress  # noqa: E402
 
@@ -40,5 +42,20 @@ def serve() -> bool:
     return True
 
 
+def make_empty_library(folder: Path) -> None:
+    """An empty Calibre library (metadata.db with Calibre-Web's tables and a library uuid)."""
+    from sqlalchemy import create_engine, insert, text
+
+    folder.mkdir(parents=True, exist_ok=True)
+    engine = create_engine("sqlite://")
+    with engine.begin() as connection:  # Calibre-Web's models live in the attached schema "calibre"
+        connection.execute(text("ATTACH DATABASE :path AS calibre"), {"path": str(folder / "metadata.db")})
+        cps.db.Base.metadata.create_all(connection)
+        connection.execute(insert(cps.db.Library_Id.__table__).values(uuid=str(uuid.uuid4())))
+    engine.dispose()
+
+
+if not (Path(os.environ["HOST_CALIBRE_LIBRARY"]) / "metadata.db").exists():
+    make_empty_library(Path(os.environ["HOST_CALIBRE_LIBRARY"]))
 cps.web_server.start = serve
 cps.main.main()
