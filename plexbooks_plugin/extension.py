@@ -25,13 +25,7 @@ class PlexBooksState:
         self.app = app
         self.core = core
         self.url_prefix: str = app.config["PLEXBOOKS_URL_PREFIX"]
-        self.scheduler_starter: Any = None
-
-    @property
-    def scheduler(self) -> Any:
-        """This process's PlexBooksScheduler, or None (off, a CLI command, or not started here yet)."""
-        starter = self.scheduler_starter
-        return starter.scheduler if starter is not None else None
+        self.scheduler: Any = None
 
 
 def default_database_url(app: Flask) -> str:
@@ -96,7 +90,7 @@ class PlexBooks:
         if app.config["PLEXBOOKS_SCHEDULER"] and not _is_reloader_parent(app):
             from . import scheduler_start
 
-            state.scheduler_starter = scheduler_start.install(app, core)
+            scheduler_start.install(app, state)
 
 
 def get_state(app: Flask | None = None) -> PlexBooksState:

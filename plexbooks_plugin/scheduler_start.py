@@ -19,13 +19,12 @@ import socket
 import sys
 import threading
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 from flask import Flask
 
 if TYPE_CHECKING:
-    from .core import PlexBooksCore
     from .scheduler import PlexBooksScheduler
 
 log = logging.getLogger(__name__)
@@ -57,10 +56,11 @@ def in_gunicorn_master() -> bool:
 
 
 class SchedulerStarter:
-    """Owns the scheduler of one app: one per process, started in the process that serves."""
+    """Owns the scheduler of one app (``state.scheduler``): one per process, started where it serves."""
 
-    def __init__(self, core: PlexBooksCore) -> None:
-        self.core = core
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.core = state.core
         self.scheduler: PlexBooksScheduler | None = None
         self._pid: int | None = None
         self._lock = threading.Lock()
@@ -79,6 +79,7 @@ class SchedulerStarter:
                 # worker would then believe it holds the leader lease.
                 self.core.holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
             self.scheduler = PlexBooksScheduler(self.core).start()
+            self.state.scheduler = self.scheduler
             self._pid = os.getpid()
 
     def stop(self) -> None:
@@ -88,12 +89,12 @@ class SchedulerStarter:
             self._pid = None
 
 
-def install(app: Flask, core: PlexBooksCore) -> SchedulerStarter | None:
-    """Arrange for the scheduler to run in the serving processes of `app`; None when it must not run here."""
+def install(app: Flask, state: Any) -> SchedulerStarter | None:
+    """Arrange for the scheduler of `app` (its PlexBooksState) to run in the serving processes only."""
     if in_flask_cli_command():
         log.debug("plexbooks scheduler not started: a flask CLI command")
         return None
-    starter = SchedulerStarter(core)
+    starter = SchedulerStarter(state)
     app.before_request(starter.ensure_running)  # cheap pid check; starts it in a forked child
     atexit.register(starter.stop)
     if in_gunicorn_master():
