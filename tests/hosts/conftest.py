@@ -27,15 +27,17 @@ from .hostenv import HostEnv, build_wheel, ensure_env
 APPS = Path(__file__).resolve().parent / "apps"
 HOST_SECRET = "hosts-test-secret"
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+VENV_TIMEOUT = 600  # creating the venv downloads and installs ~60 packages (about a minute)
 _timings: dict[str, float] = {}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test of this folder `hosts`."""
+    """Mark every test of this folder `hosts`, with room for the first one to create the venv."""
     here = Path(__file__).parent
     for item in items:
         if here in Path(str(item.fspath)).parents:
             item.add_marker(pytest.mark.hosts)
+            item.add_marker(pytest.mark.timeout(VENV_TIMEOUT))
 
 
 def pytest_terminal_summary(terminalreporter: Any) -> None:
