@@ -44,12 +44,13 @@ def serve() -> bool:
 
 def make_empty_library(folder: Path) -> None:
     """An empty Calibre library (metadata.db with Calibre-Web's tables and a library uuid)."""
-    from sqlalchemy import create_engine, insert, text
+    from sqlalchemy import create_engine, insert
 
     folder.mkdir(parents=True, exist_ok=True)
-    engine = create_engine("sqlite://")
-    with engine.begin() as connection:  # Calibre-Web's models live in the attached schema "calibre"
-        connection.execute(text("ATTACH DATABASE :path AS calibre"), {"path": str(folder / "metadata.db")})
+    engine = create_engine(f"sqlite:///{folder / 'metadata.db'}")
+    with engine.begin() as connection:
+        # Some of Calibre-Web's models name the schema "calibre" (it attaches metadata.db under that name).
+        connection = connection.execution_options(schema_translate_map={"calibre": None})
         cps.db.Base.metadata.create_all(connection)
         connection.execute(insert(cps.db.Library_Id.__table__).values(uuid=str(uuid.uuid4())))
     engine.dispose()
