@@ -62,15 +62,16 @@ class SchedulerStarter:
         self.state = state
         self.core = state.core
         self.scheduler: PlexBooksScheduler | None = None
-        self._pid: int | None = None
+        self._pid: int | None = None  # the process the scheduler runs in
+        self._stopped_in: int | None = None  # a process that stopped it for good (at exit)
         self._lock = threading.Lock()
 
     def ensure_running(self) -> None:
         """Start the scheduler in this process unless it already runs here."""
-        if self._pid == os.getpid():
+        if os.getpid() in (self._pid, self._stopped_in):
             return
         with self._lock:
-            if self._pid == os.getpid():
+            if os.getpid() in (self._pid, self._stopped_in):
                 return
             from .scheduler import PlexBooksScheduler
 
@@ -84,9 +85,9 @@ class SchedulerStarter:
 
     def stop(self) -> None:
         """Stop this process's scheduler and release the leader lease (a no-op elsewhere)."""
+        self._stopped_in = os.getpid()  # a request still being served at exit must not restart it
         if self.scheduler is not None and self._pid == os.getpid():
             self.scheduler.stop()
-            self._pid = None
 
 
 def install(app: Flask, state: Any) -> SchedulerStarter | None:
