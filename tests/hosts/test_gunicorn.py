@@ -88,6 +88,8 @@ def test_three_workers_on_an_empty_database(
     assert all(gap > RECENT_SECONDS * 0.6 for gap in gaps), gaps
     statuses = {row[0] for row in query(url, "SELECT status FROM plexbooks_scan_runs WHERE kind = 'recent'")}
     assert statuses == {"succeeded"}, host.output[-3000:]
+    # The full scan (every 6 h) ran at most once: its catch-up on taking leadership.
+    assert query(url, "SELECT COUNT(*) FROM plexbooks_scan_runs WHERE kind = 'full'")[0][0] <= 1
 
     assert host.terminate() == 0, host.output
     assert query(url, "SELECT holder FROM plexbooks_leases WHERE name = 'scheduler'") == [], "lease not released"
