@@ -6,6 +6,8 @@
   started there (a thread does not survive a fork, and the master serves nothing). Each worker starts
   its own at fork; the leader lease picks the one that runs jobs.
 - Any other fork (a pre-fork server we do not know): the first request in the child starts it.
+- Jobs run inside the host app's context: `request_available` receivers they trigger can use the
+  host's extensions (a Flask-SQLAlchemy session, say).
 - The scheduler stops at interpreter exit (gunicorn's worker exit on SIGTERM included) and hands its
   leader lease back, so the next leader takes over at once instead of waiting for the lease to expire.
 """
@@ -19,6 +21,9 @@ import socket
 import sys
 import threading
 import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -55,6 +60,12 @@ def in_gunicorn_master() -> bool:
     return False
 
 
+def run_in_app_context(app: Flask, func: Callable[[Any], Any], core: Any) -> Any:
+    """Run a job inside `app`'s context, so what it sends (request_available) reaches receivers there."""
+    with app.app_context():
+        return func(core)
+
+
 class SchedulerStarter:
     """Owns the scheduler of one app (``state.scheduler``): one per process, started where it serves."""
 
@@ -73,13 +84,14 @@ class SchedulerStarter:
         with self._lock:
             if os.getpid() in (self._pid, self._stopped_in):
                 return
-            from .scheduler import PlexBooksScheduler
+            from .scheduler import DEFAULT_JOBS, PlexBooksScheduler
 
             if self.core.holder_id.split(":")[1:2] != [str(os.getpid())]:
                 # A forked child (--preload) must not present its parent's lease holder id: each
                 # worker would then believe it holds the leader lease.
                 self.core.holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-            self.scheduler = PlexBooksScheduler(self.core).start()
+            jobs = [replace(job, func=partial(run_in_app_context, self.state.app, job.func)) for job in DEFAULT_JOBS]
+            self.scheduler = PlexBooksScheduler(self.core, jobs=jobs).start()
             self.state.scheduler = self.scheduler
             self._pid = os.getpid()
 

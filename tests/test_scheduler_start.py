@@ -5,14 +5,16 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import Engine, text
 
 from plexbooks_plugin import PlexBooks
+from plexbooks_plugin import scheduler as scheduler_module
 from plexbooks_plugin.extension import get_state
-from plexbooks_plugin.scheduler import LEADER_LEASE
+from plexbooks_plugin.scheduler import LEADER_LEASE, JobSpec
 from plexbooks_plugin.scheduler_start import SchedulerStarter
 from tests.conftest import TEST_SECRET, DatabaseFactory
 
@@ -61,3 +63,22 @@ def test_served_app_runs_it_and_exit_releases_the_lease_for_good(
     assert lease_holders(state.core.db.engine) == []
     app.test_client().get("/plexbooks/health")  # a request served during shutdown
     assert state.scheduler is scheduler and not scheduler.running
+
+
+def test_jobs_run_inside_the_host_app_context(
+    database_factory: DatabaseFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen: list[object] = []
+
+    def probe(core: object) -> None:
+        seen.append(current_app._get_current_object() if has_app_context() else None)  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(scheduler_module, "DEFAULT_JOBS", (JobSpec("probe", probe, lambda core: None),))
+    app = host(database_factory.new_url(), tmp_path)
+    scheduler = get_state(app).scheduler
+    try:
+        assert not has_app_context()
+        assert scheduler.run_job_now("probe")  # from a thread without any context, like the job worker
+    finally:
+        scheduler.stop()
+    assert seen == [app]

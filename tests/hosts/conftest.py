@@ -105,7 +105,7 @@ class HostProcess:
 
     def __init__(self, host_env: HostEnv, args: Sequence[str], cwd: Path, **extra: str) -> None:
         self.log_path = cwd / f"host-{uuid.uuid4().hex[:6]}.log"
-        self._log = open(self.log_path, "w")
+        self._log = open(self.log_path, "w")  # noqa: SIM115 - open for the process's lifetime, closed in terminate/kill
         self.proc = subprocess.Popen(
             [host_env.python, *args], cwd=cwd, env=host_environ(host_env, **extra),
             stdout=self._log, stderr=subprocess.STDOUT, start_new_session=True,

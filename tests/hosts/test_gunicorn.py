@@ -3,6 +3,7 @@ each job once per interval, and SIGTERM hands the leader lease back. With and wi
 
 from __future__ import annotations
 
+import itertools
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
@@ -84,7 +85,7 @@ def test_three_workers_on_an_empty_database(
     # Once per interval: about WINDOW / RECENT_SECONDS runs, never two close together (three leaders
     # would run three times as many).
     assert WINDOW / RECENT_SECONDS - 2 <= len(runs) <= WINDOW / RECENT_SECONDS + 1, runs
-    gaps = [(b - a).total_seconds() for a, b in zip(runs, runs[1:], strict=False)]
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(runs)]
     assert all(gap > RECENT_SECONDS * 0.6 for gap in gaps), gaps
     statuses = {row[0] for row in query(url, "SELECT status FROM plexbooks_scan_runs WHERE kind = 'recent'")}
     assert statuses == {"succeeded"}, host.output[-3000:]

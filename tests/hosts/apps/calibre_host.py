@@ -2,7 +2,8 @@
 
 Calibre-Web's own `main()` builds the app with its factory and registers its blueprints; its last
 step, starting its server, is where this host mounts plexbooks and serves the app with waitress.
-Environment: CALIBRE_DBPATH (config folder), HOST_CALIBRE_LIBRARY (made empty if missing), HOST_PORT, HOST_PLEX_URL (the emulator), PLEXBOOKS_*.
+Environment: CALIBRE_DBPATH (config folder), HOST_CALIBRE_LIBRARY (made empty if missing), HOST_PORT,
+HOST_PLEX_URL (the emulator), PLEXBOOKS_*.
 """
 
 from __future__ import annotations
