@@ -40,8 +40,8 @@ from flask_login import LoginManager, UserMixin, login_user
 from flask_wtf.csrf import CSRFProtect, csrf_meta_tag, generate_csrf
 from werkzeug.routing import BuildError
 
-from . import repository as repo
 from . import security
+from . import store as repo
 from .core import PlexBooksCore
 from .errors import ConfigError, PlexAuthError, PlexbooksError, PlexResponseError, PlexUnreachable
 from .plex.plextv import Connection, PinExpired, PlexAccount, PlexResource, PlexTV

@@ -10,11 +10,13 @@ from typing import Any, TypeVar
 
 import click
 
-from . import repository as repo
+from . import store as repo
+from .const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL
 from .core import PlexBooksCore
 from .crypto import SecretBox, mask, resolve_secret_key
 from .db import Database, resolve_database_url
 from .errors import ConfigError, PlexbooksError
+from .plex.redact import error_line
 from .public_json import library_item_json, request_json
 from .settings import PUBLIC_KEYS, SPECS, spec_for
 
@@ -59,8 +61,7 @@ def one_line_errors(func: F) -> F:
             from sqlalchemy.exc import SQLAlchemyError
 
             if isinstance(err, SQLAlchemyError):
-                first_line = str(err).strip().splitlines()[0]
-                raise UsageFailure(f"database error: {first_line}") from err
+                raise UsageFailure(f"database error: {error_line(err)}") from err
             raise
 
     return wrapper  # type: ignore[return-value]
@@ -75,8 +76,8 @@ def open_core(database_url: str | None, *, migrate: bool = True) -> PlexBooksCor
     return PlexBooksCore(
         db,
         box,
-        plex_tv_url=os.environ.get("PLEXBOOKS_PLEX_TV_URL", "https://plex.tv"),
-        plex_app_url=os.environ.get("PLEXBOOKS_PLEX_APP_URL", "https://app.plex.tv"),
+        plex_tv_url=os.environ.get("PLEXBOOKS_PLEX_TV_URL", DEFAULT_PLEX_TV_URL),
+        plex_app_url=os.environ.get("PLEXBOOKS_PLEX_APP_URL", DEFAULT_PLEX_APP_URL),
     )
 
 
@@ -208,7 +209,7 @@ def requests_list(as_json: bool, database_url: str | None) -> None:
 @one_line_errors
 def scan(recent: bool, confirm_removal: bool, database_url: str | None) -> None:
     """Scan the Plex library now and print the summary as JSON."""
-    from .scanner import run_scan
+    from .scanning import run_scan
 
     core = open_core(database_url)
     summary = run_scan(core, "recent" if recent else "full", triggered_by="cli", confirm_removal=confirm_removal)

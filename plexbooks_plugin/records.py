@@ -1,4 +1,4 @@
-"""Plain records passed between the Plex client, the scanner and the repository."""
+"""Plain records passed between the Plex client, the scanner and the store."""
 
 from __future__ import annotations
 

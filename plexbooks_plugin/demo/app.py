@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from .. import repository as repo
+from .. import store as repo
 from ..crypto import read_or_create_key_file, resolve_secret_key
 from ..db import resolve_database_url
 from ..errors import PlexbooksError, ScanRunning
@@ -143,7 +143,7 @@ def _book_for(request_id: str) -> CatalogBook:
 
 def _start_recent_scan(app: Flask) -> int | None:
     """Start a recently-added poll; if a scan is running, retry in the background until it can start."""
-    from ..scanner import start_scan
+    from ..scanning import start_scan
 
     core = get_core(app)
     try:

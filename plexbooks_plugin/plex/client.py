@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
 
-from .. import __version__
+from .._version import __version__
 from ..errors import PlexAuthError, PlexResponseError
 from ..records import PlexAudiobook, PlexIdentity, PlexPage, PlexSection
 from . import http

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from ..errors import ConfigError, PlexAuthError, PlexResponseError, PlexUnreachable
+from ..errors import ConfigError, PlexAuthError, PlexHTTPError, PlexNotFound, PlexResponseError, PlexUnreachable
 from .redact import redact
 
 log = logging.getLogger("plexbooks.plex.http")
@@ -27,18 +27,6 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
 _MAX_BACKOFF = 8.0
 _ERROR_BODY_BYTES = 4096  # enough for a plex.tv error object; error pages are not read further
-
-
-class PlexHTTPError(PlexResponseError):
-    """Plex answered with an unexpected HTTP status (not 2xx, not 401/403)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class PlexNotFound(PlexHTTPError):
-    """Plex answered 404: the item, section or pin does not exist (any more)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,18 +10,12 @@ from urllib.parse import quote, urlencode
 
 import requests
 
-from .. import __version__
-from ..errors import PlexbooksError, PlexResponseError
+from .._version import __version__
+from ..const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL
+from ..errors import PinExpired, PlexResponseError
 from . import http
 from .http import HttpResult, PlexNotFound, Remote
 from .parsing import as_int, as_str
-
-DEFAULT_PLEX_TV_URL = "https://plex.tv"
-DEFAULT_APP_URL = "https://app.plex.tv"
-
-
-class PinExpired(PlexbooksError):
-    """The sign-in PIN is unknown to plex.tv or has expired (plex.tv answered 404)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +76,7 @@ class PlexTV:
     def __init__(
         self,
         base_url: str = DEFAULT_PLEX_TV_URL,
-        app_url: str = DEFAULT_APP_URL,
+        app_url: str = DEFAULT_PLEX_APP_URL,
         *,
         client_identifier: str,
         product: str = "plexbooks",
