@@ -179,8 +179,9 @@ def _register_routes(app: Flask, state: DemoState) -> None:
             configured = bool(repo.get_setting(session, "library_id")) and core.plex_configured()
             last_run = repo.latest_scan_run(session, status="succeeded")
         role = current_role()
-        from flask_login import current_user
+        from ..auth.users import current_plexbooks_user
 
+        current_user = current_plexbooks_user()
         return render_template(
             "demo/index.html",
             state=state,

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
 from .. import __version__
 from ..models import REQUEST_STATUSES
-from . import common
+from ..state import url_prefix
+from .blueprint import bp
+from .forms import DEFAULT_AVAILABILITY_MAX
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -126,7 +128,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "AvailabilityRequest": {
         "type": "object", "required": ["books"],
-        "properties": {"books": {"type": "array", "maxItems": common.DEFAULT_AVAILABILITY_MAX, "items": _ref("Book")}},
+        "properties": {"books": {"type": "array", "maxItems": DEFAULT_AVAILABILITY_MAX, "items": _ref("Book")}},
     },
     "Availability": {
         "type": "object",
@@ -365,10 +367,7 @@ def openapi_document(prefix: str) -> dict[str, Any]:
     }
 
 
-def register_openapi(bp: Blueprint) -> None:
-    """Serve the OpenAPI document."""
-
-    @bp.get("/api/openapi.json")
-    def openapi_json() -> ResponseReturnValue:
-        """The OpenAPI 3 document of the JSON API."""
-        return jsonify(openapi_document(request.script_root + common.url_prefix()))
+@bp.get("/api/openapi.json")
+def openapi_json() -> ResponseReturnValue:
+    """The OpenAPI 3 document of the JSON API."""
+    return jsonify(openapi_document(request.script_root + url_prefix()))
