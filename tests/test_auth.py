@@ -540,68 +540,6 @@ def test_cookie_flags(app_factory: AppFactory, fake: FakePlex) -> None:
     assert https_default.config["SESSION_COOKIE_SECURE"] is True
 
 
-def test_host_login_manager_and_csrf_are_kept(
-    database_url: str, tmp_path: Path, fake: FakePlex, app_factory: AppFactory
-) -> None:
-    from flask_login import LoginManager, UserMixin, login_user
-    from flask_wtf.csrf import CSRFProtect
-
-    from plexbooks_plugin import PlexBooks
-
-    class HostUser(UserMixin):
-        def __init__(self, uid: str) -> None:
-            self.id = uid
-
-    host = Flask("host", instance_path=str(tmp_path / "host"))
-    host.config.update(
-        TESTING=True, SECRET_KEY="host-secret", PLEXBOOKS_DATABASE_URL=database_url, PLEXBOOKS_SCHEDULER=False,
-        PLEXBOOKS_PLEX_TV_URL=fake.url, PLEXBOOKS_PLEX_APP_URL=fake.url, PLEXBOOKS_PIN_POLL_SECONDS=0.3,
-    )
-    manager = LoginManager(host)
-    manager.login_view = "host_login"
-    seen_by_host: list[str] = []
-
-    def host_loader(uid: str) -> HostUser:
-        seen_by_host.append(uid)
-        return HostUser(uid)
-
-    manager.user_loader(host_loader)
-    host_csrf = CSRFProtect(host)
-
-    @host.post("/host/form")
-    def host_form() -> str:
-        return "host ok"
-
-    @host.get("/host/login/<uid>")
-    def host_login(uid: str) -> str:
-        login_user(HostUser(uid))
-        return "in"
-
-    PlexBooks(host)
-    mount_test_routes(host)
-    assert host.login_manager is manager and manager.login_view == "host_login"
-    assert host.extensions["csrf"] is host_csrf
-    core = get_core(host)
-    core.set_setting("plex_url", fake.url)
-    core.set_setting("plex_token", fake.token)
-    core.set_setting("api_key", API_KEY)
-
-    host_browser = host.test_client()
-    assert host_browser.post("/host/form").status_code == 400  # the host's own CSRF still guards its routes
-    host_browser.get("/host/login/42")
-    assert role_of(host_browser) is None  # a host user is not a plexbooks user
-    assert seen_by_host == ["42"]
-
-    plex_browser = host.test_client()
-    assert sign_in(plex_browser, fake, fake.owner).status_code == 302
-    assert role_of(plex_browser) == "admin"
-    assert seen_by_host == ["42"]  # "plexbooks:<n>" ids never reach the host's loader
-    # The API key passes although the host checks CSRF globally (the blueprint is exempt from that check).
-    keyed = host.test_client().post("/plexbooks/api/_test/admin", json={}, headers={"X-Plexbooks-Key": API_KEY})
-    assert keyed.status_code == 200
-    assert plex_browser.post("/plexbooks/api/_test/admin", json={}).get_json()["error"] == "csrf_failed"
-
-
 # ---------------------------------------------------------------- no token anywhere
 
 
@@ -665,8 +603,11 @@ def test_tokens_never_reach_pages_json_logs_or_the_session(
 # ---------------------------------------------------------------- two logins in one browser
 
 
-def _host_with_login(database_url: str, tmp_path: Path, fake: FakePlex, *, csrf_after: bool = False) -> Flask:
-    """A host with its own flask-login manager and loader (ids are plain numbers), mounting plexbooks."""
+def _host_with_login(database_url: str, tmp_path: Path, fake: FakePlex, *, csrf: str | None = None) -> Flask:
+    """A host with its own flask-login manager and loader (ids are plain numbers), mounting plexbooks.
+
+    `csrf` "before" or "after": the host also has flask-wtf's CSRFProtect, set up before or after plexbooks.
+    """
     from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
     from flask_wtf.csrf import CSRFProtect
 
@@ -682,6 +623,7 @@ def _host_with_login(database_url: str, tmp_path: Path, fake: FakePlex, *, csrf_
         PLEXBOOKS_PLEX_TV_URL=fake.url, PLEXBOOKS_PLEX_APP_URL=fake.url, PLEXBOOKS_PIN_POLL_SECONDS=0.3,
     )
     manager = LoginManager(host)
+    manager.login_view = "host_login"
     host.extensions["seen_by_host"] = seen = []
 
     @manager.user_loader
@@ -707,9 +649,11 @@ def _host_with_login(database_url: str, tmp_path: Path, fake: FakePlex, *, csrf_
     def host_form() -> str:
         return "host ok"
 
+    if csrf == "before":
+        host.extensions["test_host_csrf"] = CSRFProtect(host)
     PlexBooks(host)
-    if csrf_after:
-        CSRFProtect(host)  # the host turns on CSRF after mounting plexbooks (Calibre-Web's order)
+    if csrf == "after":
+        host.extensions["test_host_csrf"] = CSRFProtect(host)  # Calibre-Web's order
     mount_test_routes(host)
     core = get_core(host)
     core.set_setting("plex_url", fake.url)
@@ -779,7 +723,7 @@ def test_user_signed_in_signal_lets_the_host_log_people_in(
 def test_api_key_passes_a_host_csrf_enabled_after_plexbooks(
     database_url: str, tmp_path: Path, fake: FakePlex
 ) -> None:
-    host = _host_with_login(database_url, tmp_path, fake, csrf_after=True)
+    host = _host_with_login(database_url, tmp_path, fake, csrf="after")
     keyed = host.test_client().post("/plexbooks/api/_test/admin", json={}, headers={"X-Plexbooks-Key": API_KEY})
     assert keyed.status_code == 200 and keyed.get_json()["role"] == "admin"
     assert host.test_client().post("/host/form").status_code == 400  # the host's CSRF still guards its own routes
@@ -788,3 +732,26 @@ def test_api_key_passes_a_host_csrf_enabled_after_plexbooks(
     assert browser.post("/plexbooks/api/_test/admin", json={}).get_json()["error"] == "csrf_failed"
     token = csrf_of(browser)
     assert browser.post("/plexbooks/api/_test/admin", json={}, headers={"X-CSRFToken": token}).status_code == 200
+
+
+def test_host_login_manager_and_csrf_are_kept(database_url: str, tmp_path: Path, fake: FakePlex) -> None:
+    host = _host_with_login(database_url, tmp_path, fake, csrf="before")
+    manager = host.login_manager  # type: ignore[attr-defined]
+    seen_by_host = host.extensions["seen_by_host"]
+    assert host.login_manager is manager and manager.login_view == "host_login"  # type: ignore[attr-defined]
+    assert host.extensions["csrf"] is host.extensions["test_host_csrf"]
+
+    host_browser = host.test_client()
+    assert host_browser.post("/host/form").status_code == 400  # the host's own CSRF still guards its routes
+    host_browser.get("/host/login/42")
+    assert role_of(host_browser) is None  # a host user is not a plexbooks user
+    assert seen_by_host == ["42"]
+
+    plex_browser = host.test_client()
+    assert sign_in(plex_browser, fake, fake.owner).status_code == 302
+    assert role_of(plex_browser) == "admin"
+    assert seen_by_host == ["42"]  # plexbooks ids never reach the host's loader
+    # The API key passes although the host checks CSRF globally (the blueprint is exempt from that check).
+    keyed = host.test_client().post("/plexbooks/api/_test/admin", json={}, headers={"X-Plexbooks-Key": API_KEY})
+    assert keyed.status_code == 200
+    assert plex_browser.post("/plexbooks/api/_test/admin", json={}).get_json()["error"] == "csrf_failed"

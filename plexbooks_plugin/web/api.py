@@ -26,8 +26,6 @@ LIBRARY_PAGE_SIZE = 50
 LIBRARY_PAGE_MAX = 200
 
 
-
-
 def music_sections_with_counts() -> list[dict[str, Any]]:
     """List the configured server's music libraries (where audiobooks live) with their album counts."""
     client = get_core().plex_client()
@@ -38,7 +36,6 @@ def music_sections_with_counts() -> list[dict[str, Any]]:
             count = client.section_item_count(section.id)
         sections.append({**section_json(section), "item_count": count})
     return sections
-
 
 
 def _book_fields(raw: Any, label: str) -> dict[str, Any]:
@@ -66,7 +63,6 @@ def _open_duplicate(session: Any, title: str, author: str | None, asin: str | No
     return None
 
 
-
 @bp.get("/health")
 def health() -> ResponseReturnValue:
     """Liveness probe for the host."""
@@ -79,6 +75,7 @@ def api_libraries() -> ResponseReturnValue:
     """List the server's music-type libraries with item counts and folders."""
     return jsonify(music_sections_with_counts())
 
+
 @bp.post("/api/scan")
 @admin_required
 def api_scan_start() -> ResponseReturnValue:
@@ -89,6 +86,7 @@ def api_scan_start() -> ResponseReturnValue:
         abort_json(400, "invalid_field", f"kind must be one of {', '.join(SCAN_KINDS)}", field="kind")
     run_id = start_scan(get_core(), kind, triggered_by=account_label())
     return jsonify({"run_id": run_id}), 202
+
 
 @bp.post("/api/scan/confirm-removal")
 @admin_required
@@ -101,6 +99,7 @@ def api_scan_confirm_removal() -> ResponseReturnValue:
     removed = confirm_pending_removal(core)
     return jsonify({"confirmed": True, "removed": removed, "run_id": pending.get("run_id")})
 
+
 @bp.get("/api/scan/<int:run_id>")
 @admin_required
 def api_scan_status(run_id: int) -> ResponseReturnValue:
@@ -110,6 +109,7 @@ def api_scan_status(run_id: int) -> ResponseReturnValue:
         if run is None:
             abort_json(404, "not_found", f"there is no scan run {run_id}")
         return jsonify(scan_run_json(run))
+
 
 @bp.get("/api/library")
 @user_required
@@ -128,6 +128,7 @@ def api_library() -> ResponseReturnValue:
         }
     return jsonify(body)
 
+
 @bp.post("/api/availability")
 @user_required
 def api_availability() -> ResponseReturnValue:
@@ -143,6 +144,7 @@ def api_availability() -> ResponseReturnValue:
     questions = [_book_fields(book, f"books[{i}]") for i, book in enumerate(books)]
     index = get_core().library_index()
     return jsonify({"results": [availability_result(index, book) for book in questions]})
+
 
 @bp.post("/api/requests")
 @user_required
@@ -189,6 +191,7 @@ def api_request_create() -> ResponseReturnValue:
         body = request_json(created)
     return jsonify(body), 201
 
+
 @bp.get("/api/requests")
 @user_required
 def api_request_list() -> ResponseReturnValue:
@@ -199,6 +202,7 @@ def api_request_list() -> ResponseReturnValue:
         items = [request_json(r) for r in repo.list_requests(session, status=status, limit=limit)]
     return jsonify({"items": items, "total": len(items)})
 
+
 @bp.get("/api/requests/<path:request_id>")
 @user_required
 def api_request_get(request_id: str) -> ResponseReturnValue:
@@ -208,6 +212,7 @@ def api_request_get(request_id: str) -> ResponseReturnValue:
         if found is None:
             abort_json(404, "not_found", f"no request {request_id!r} is tracked")
         return jsonify(request_json(found))
+
 
 @bp.post("/api/hooks/download-organized")
 @admin_required

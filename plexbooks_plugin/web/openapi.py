@@ -213,7 +213,8 @@ USER: list[dict[str, list[str]]] = [{"plexSession": []}, {"hostKey": []}]
 ADMIN: list[dict[str, list[str]]] = [{"plexSession": []}, {"hostKey": []}]
 
 
-def _paths() -> dict[str, Any]:
+def _admin_paths() -> dict[str, Any]:
+    """The admin-only routes: libraries, connection test, scans."""
     return {
         "/api/libraries": {"get": {
             "summary": "List the Plex server's music-type libraries", "tags": ["admin"], "security": ADMIN,
@@ -264,6 +265,12 @@ def _paths() -> dict[str, Any]:
                 "404": _error("No such run"),
             },
         }},
+    }
+
+
+def _user_paths() -> dict[str, Any]:
+    """The routes for signed-in users and the host: library, availability, requests, the hook, this document."""
+    return {
         "/api/library": {"get": {
             "summary": "Page through the mirrored library", "tags": ["user"], "security": USER,
             "x-plexbooks-role": "user",
@@ -354,7 +361,7 @@ def openapi_document(prefix: str) -> dict[str, Any]:
             ),
         },
         "servers": [{"url": prefix.rstrip("/") or "/"}],
-        "paths": _paths(),
+        "paths": {**_admin_paths(), **_user_paths()},
         "components": {
             "schemas": schemas,
             "securitySchemes": {

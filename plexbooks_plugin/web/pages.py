@@ -53,12 +53,12 @@ def scan_panel_context() -> dict[str, Any]:
     }
 
 
-
 @bp.get("/")
 @user_required
 def index() -> ResponseReturnValue:
     """The plugin's home is the library browser."""
     return redirect(url_for("plexbooks.library"))
+
 
 @bp.get("/library")
 @user_required
@@ -90,11 +90,13 @@ def library() -> ResponseReturnValue:
         last=(page - 1) * LIBRARY_PAGE_SIZE + len(books),
     )
 
+
 @bp.get("/scan")
 @admin_required
 def scan_panel() -> ResponseReturnValue:
     """Scan buttons, live progress, history and held-back removals."""
     return render_template("plexbooks/scan.html", **scan_panel_context())
+
 
 @bp.post("/scan")
 @admin_required
@@ -116,6 +118,7 @@ def scan_panel_start() -> ResponseReturnValue:
         label = "Full scan" if kind == "full" else "Recently-added check"
         flash(f"{label} started (run {run_id}).", "ok")
     return redirect(url_for("plexbooks.scan_panel"))
+
 
 @bp.post("/scan/confirm-removal")
 @admin_required

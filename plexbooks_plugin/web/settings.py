@@ -130,12 +130,12 @@ def _pick_server() -> ResponseReturnValue:
     return redirect(url_for("plexbooks.settings"))
 
 
-
 @bp.get("/settings")
 @admin_required
 def settings() -> ResponseReturnValue:
     """Show the settings form."""
     return _render()
+
 
 @bp.post("/settings")
 @admin_required
@@ -178,6 +178,7 @@ def settings_post() -> ResponseReturnValue:
             return redirect(url_for("plexbooks.settings"))
     flash("Settings saved.", "ok")
     return redirect(url_for("plexbooks.settings"))
+
 
 @bp.post("/api/test-connection")
 @admin_required
