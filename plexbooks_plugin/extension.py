@@ -8,7 +8,6 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import web
 from .auth.install import init_auth
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
 from .crypto import SecretBox, resolve_secret_key
@@ -16,6 +15,7 @@ from .db import Database
 from .hooks import set_default_core
 from .scheduler import PlexBooksScheduler
 from .state import EXTENSION_KEY, PlexBooksState, get_core, get_state
+from .web.routes import bp as plexbooks_blueprint
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +76,7 @@ class PlexBooks:
             db.upgrade()
 
         init_auth(app, state)
-        app.register_blueprint(web.bp, url_prefix=state.url_prefix)
+        app.register_blueprint(plexbooks_blueprint, url_prefix=state.url_prefix)
 
         if app.config["PLEXBOOKS_SCHEDULER"] and not _is_reloader_parent(app):
             state.scheduler = PlexBooksScheduler(core)

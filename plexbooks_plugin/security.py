@@ -149,11 +149,16 @@ def current_role() -> str | None:
 
 def _host_user_role() -> str | None:
     """The ``plexbooks_role`` of the host's own flask-login user, when the host has flask-login and sets one."""
-    if getattr(current_app, "login_manager", None) is None:
+    manager = getattr(current_app, "login_manager", None)
+    if manager is None:
         return None
-    # Imported here: flask-login is optional, only hosts that use it get this far.
-    from flask_login import current_user
-
+    # Imported here: flask-login is optional (plexbooks does not need it), only hosts that have one get here.
+    try:
+        from flask_login import LoginManager, current_user
+    except ImportError:
+        return None
+    if not isinstance(manager, LoginManager):  # another login system (e.g. Calibre-Web's own): not ours to read
+        return None
     role = getattr(current_user, "plexbooks_role", None) if current_user.is_authenticated else None
     return str(role) if role in (ROLE_ADMIN, ROLE_USER) else None
 

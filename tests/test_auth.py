@@ -617,6 +617,11 @@ def _host_with_login(database_url: str, tmp_path: Path, fake: FakePlex, *, csrf:
         def __init__(self, uid: str) -> None:
             self.id = uid
 
+        @property
+        def plexbooks_role(self) -> str | None:
+            """The host maps its user 1 onto a plexbooks admin; everybody else is nobody to plexbooks."""
+            return "admin" if self.id == "1" else None
+
     host = Flask("host", instance_path=str(tmp_path / "host"))
     host.config.update(
         TESTING=True, SECRET_KEY="host-secret", PLEXBOOKS_DATABASE_URL=database_url, PLEXBOOKS_SCHEDULER=False,
@@ -685,6 +690,17 @@ def test_plex_sign_in_never_replaces_the_hosts_login(database_url: str, tmp_path
     browser.get("/host/logout")
     assert browser.get("/host/me").get_json() == {"id": None}
     assert role_of(browser) == "admin"
+
+
+def test_a_host_user_with_a_plexbooks_role_is_honoured(database_url: str, tmp_path: Path, fake: FakePlex) -> None:
+    host = _host_with_login(database_url, tmp_path, fake)
+    mapped = host.test_client()
+    mapped.get("/host/login/1")
+    assert role_of(mapped) == "admin"
+    assert mapped.get("/plexbooks/_test/admin").status_code == 200
+    plain = host.test_client()
+    plain.get("/host/login/42")
+    assert plain.get("/plexbooks/_test/user").status_code == 302  # no role: sign in with Plex
 
 
 def test_a_host_without_flask_login_gets_plex_sign_in(app: Flask, fake: FakePlex) -> None:
