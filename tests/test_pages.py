@@ -11,6 +11,7 @@ from flask.testing import FlaskClient
 
 from plexbooks_plugin import repository as repo
 from plexbooks_plugin.fakeplex import FakePlex
+from plexbooks_plugin.state import get_state
 
 from .conftest import make_app
 from .fakeplex_fixtures import FakePlexFactory, configure_core, fake_plex_factory  # noqa: F401
@@ -243,6 +244,20 @@ def test_cover_proxy_serves_plex_art_without_the_token(app: Flask, user: FlaskCl
     assert plex.token.encode() not in response.data
     assert all(plex.token not in value for value in response.headers.values())
     assert "private" in response.headers["Cache-Control"]
+
+
+def test_each_app_keeps_its_own_cover_cache(
+    app: Flask, user: FlaskClient, plex: FakePlex, database_url: str, tmp_path: Path
+) -> None:
+    other = build_app(database_url, tmp_path / "other")
+    configure_core(app_core(app), plex)
+    album = plex.albums()[0]
+    thumb = f"/library/metadata/{album.rating_key}/thumb/1"
+    add_books(app, [book(str(album.rating_key), album.title, album.author, thumb=thumb)], section=plex.music_section_id)
+    assert user.get(f"/plexbooks/covers/{album.rating_key}").status_code == 200
+    key = (str(album.rating_key), thumb)
+    assert get_state(app).covers.get(key) is not None
+    assert get_state(other).covers.get(key) is None  # two apps in one process share no cover cache
 
 
 def test_cover_proxy_placeholder_and_404(app: Flask, user: FlaskClient) -> None:
