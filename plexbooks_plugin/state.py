@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
 from flask import Flask, current_app
+from flask_wtf.csrf import CSRFProtect
 
 from .core import PlexBooksCore
 
@@ -129,7 +130,7 @@ class PlexBooksState:
     core: PlexBooksCore
     url_prefix: str
     scheduler: Any = None
-    csrf: Any = None  # flask-wtf's CSRFProtect (the host's, or plexbooks' own unregistered one)
+    csrf: CSRFProtect = field(default_factory=CSRFProtect)  # the host's, or plexbooks' own (auth.install)
     limiter: SlidingWindowLimiter | None = None
     stash: ServerTokenStash = field(default_factory=ServerTokenStash)
     covers: LruCache[tuple[str, str], tuple[bytes, str]] = field(
