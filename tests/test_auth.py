@@ -719,6 +719,7 @@ def test_user_signed_in_signal_lets_the_host_log_people_in(
 
     host = _host_with_login(database_url, tmp_path, fake)
     received: list[tuple[Any, str, str]] = []
+    mapped_ids: list[str] = []
 
     class Mapped(UserMixin):
         def __init__(self, uid: str) -> None:
@@ -726,13 +727,14 @@ def test_user_signed_in_signal_lets_the_host_log_people_in(
 
     def on_signed_in(sender: Flask, user: Any) -> None:
         received.append((sender, user.username, user.role))
-        login_user(Mapped(str(1000 + user.id)))  # inside the callback request: the host logs them in too
+        mapped_ids.append(str(1000 + user.id))
+        login_user(Mapped(mapped_ids[-1]))  # inside the callback request: the host logs them in too
 
     with user_signed_in.connected_to(on_signed_in, sender=host):
         browser = host.test_client()
         assert sign_in(browser, fake, fake.shared_user).status_code == 302
     assert received == [(host, fake.shared_user.username, "user")]
-    assert browser.get("/host/me").get_json()["id"].startswith("10")
+    assert browser.get("/host/me").get_json() == {"id": mapped_ids[0]}
     assert role_of(browser) == "user"
 
 
