@@ -17,7 +17,9 @@ from typing import Any
 from flask import Blueprint, Flask, current_app, has_app_context
 from flask.sansio.app import App
 
+from .db import Database, resolve_database_url
 from .extension import EXTENSION_KEY, PlexBooks, get_core
+from .scheduler import DEFAULT_JOBS
 
 
 class _MountingBlueprint(Blueprint):
@@ -51,8 +53,6 @@ def _app(app: Flask | None) -> Flask:
 
 
 def _run_job(name: str, app: Flask | None) -> Any:
-    from .scheduler import DEFAULT_JOBS
-
     spec = next(job for job in DEFAULT_JOBS if job.name == name)
     return spec.func(get_core(_app(app)))
 
@@ -75,8 +75,6 @@ def upgrade(target: Flask | str | None = None) -> None:
     if target is None and has_app_context() and EXTENSION_KEY in current_app.extensions:
         get_core().db.upgrade()
         return
-    from .db import Database, resolve_database_url
-
     database = Database(resolve_database_url(target))
     try:
         database.upgrade()

@@ -7,6 +7,7 @@ import os
 
 from flask import Flask
 
+from . import scheduler_start
 from .auth.install import init_auth
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
 from .crypto import SecretBox, resolve_secret_key
@@ -77,7 +78,5 @@ class PlexBooks:
         app.register_blueprint(plexbooks_blueprint, url_prefix=state.url_prefix)
 
         if app.config["PLEXBOOKS_SCHEDULER"] and not _is_reloader_parent(app):
-            from . import scheduler_start  # the scheduler thread and its start rules: only when wanted
-
             scheduler_start.install(app, state)
 

@@ -18,6 +18,11 @@ from typing import IO
 
 from sqlalchemy import Engine, text
 
+if os.name == "nt":  # pragma: no cover - Windows
+    import msvcrt
+else:
+    import fcntl
+
 log = logging.getLogger(__name__)
 
 # pg_advisory_lock takes a bigint; a fixed key derived from the version table's name keeps it stable.
@@ -75,8 +80,6 @@ def _file_lock(path: Path) -> Iterator[None]:
 
 def _lock(handle: IO[bytes]) -> None:
     if os.name == "nt":  # pragma: no cover - Windows
-        import msvcrt
-
         handle.seek(0)
         while True:
             try:
@@ -84,18 +87,12 @@ def _lock(handle: IO[bytes]) -> None:
                 return
             except OSError:  # LK_LOCK gives up after 10 s; keep waiting like flock does
                 continue
-    import fcntl
-
     fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
 
 
 def _unlock(handle: IO[bytes]) -> None:
     if os.name == "nt":  # pragma: no cover - Windows
-        import msvcrt
-
         handle.seek(0)
         msvcrt.locking(handle.fileno(), msvcrt.LK_UNLCK, 1)  # type: ignore[attr-defined]
         return
-    import fcntl
-
     fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -24,13 +24,13 @@ import uuid
 from collections.abc import Callable
 from dataclasses import replace
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 from flask import Flask
+from flask.cli import FlaskGroup
 
-if TYPE_CHECKING:
-    from .scheduler import PlexBooksScheduler
+from .scheduler import DEFAULT_JOBS, PlexBooksScheduler
 
 log = logging.getLogger(__name__)
 
@@ -40,8 +40,6 @@ def in_flask_cli_command() -> bool:
     context = click.get_current_context(silent=True)
     if context is None:
         return False
-    from flask.cli import FlaskGroup
-
     if not isinstance(context.find_root().command, FlaskGroup):
         return False  # another click program (``plexbooks demo``, a host's own CLI) that serves
     return context.info_name != "run"
@@ -84,8 +82,6 @@ class SchedulerStarter:
         with self._lock:
             if os.getpid() in (self._pid, self._stopped_in):
                 return
-            from .scheduler import DEFAULT_JOBS, PlexBooksScheduler
-
             if self.core.holder_id.split(":")[1:2] != [str(os.getpid())]:
                 # A forked child (--preload) must not present its parent's lease holder id: each
                 # worker would then believe it holds the leader lease.

@@ -11,8 +11,7 @@ from flask import Flask, current_app, has_app_context
 from flask.cli import FlaskGroup, with_appcontext
 from sqlalchemy import Engine, text
 
-from plexbooks_plugin import PlexBooks
-from plexbooks_plugin import scheduler as scheduler_module
+from plexbooks_plugin import PlexBooks, scheduler_start
 from plexbooks_plugin.extension import get_state
 from plexbooks_plugin.scheduler import LEADER_LEASE, JobSpec
 from plexbooks_plugin.scheduler_start import SchedulerStarter
@@ -73,7 +72,7 @@ def test_jobs_run_inside_the_host_app_context(
     def probe(core: object) -> None:
         seen.append(current_app._get_current_object() if has_app_context() else None)  # type: ignore[attr-defined]
 
-    monkeypatch.setattr(scheduler_module, "DEFAULT_JOBS", (JobSpec("probe", probe, lambda core: None),))
+    monkeypatch.setattr(scheduler_start, "DEFAULT_JOBS", (JobSpec("probe", probe, lambda core: None),))
     app = host(database_factory.new_url(), tmp_path)
     scheduler = get_state(app).scheduler
     try:
