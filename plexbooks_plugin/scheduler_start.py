@@ -93,6 +93,8 @@ class SchedulerStarter:
 
     def stop(self) -> None:
         """Stop this process's scheduler and release the leader lease (a no-op elsewhere)."""
+        if self._stopped_in == os.getpid():
+            return  # stopped already (the host's own shutdown, then atexit)
         self._stopped_in = os.getpid()  # a request still being served at exit must not restart it
         if self.scheduler is not None and self._pid == os.getpid():
             self.scheduler.stop()

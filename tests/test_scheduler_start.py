@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +23,12 @@ def lease_holders(engine: Engine) -> list[str]:
     with engine.connect() as conn:
         rows = conn.execute(text("SELECT holder FROM plexbooks_leases WHERE name = :n"), {"n": LEADER_LEASE})
         return [row[0] for row in rows]
+
+
+def starter(app: Flask) -> SchedulerStarter:
+    """The app's starter (its before_request hook), whose stop() atexit calls."""
+    return next(f.__self__ for f in app.before_request_funcs[None] if isinstance(getattr(f, "__self__", None),
+                                                                                   SchedulerStarter))
 
 
 def host(url: str, tmp_path: Path) -> Flask:
@@ -54,11 +61,11 @@ def test_served_app_runs_it_and_exit_releases_the_lease_for_good(
     scheduler = state.scheduler
     assert scheduler is not None and scheduler.running
     assert f":{os.getpid()}:" in scheduler.holder
-    scheduler.tick()
+    deadline = time.monotonic() + 10
+    while not scheduler.is_leader and time.monotonic() < deadline:  # its thread ticks every second
+        time.sleep(0.05)
     assert scheduler.is_leader and lease_holders(state.core.db.engine) == [scheduler.holder]
-    starter = next(f.__self__ for f in app.before_request_funcs[None] if isinstance(
-        getattr(f, "__self__", None), SchedulerStarter))
-    starter.stop()  # what atexit does
+    starter(app).stop()  # what atexit does
     assert lease_holders(state.core.db.engine) == []
     app.test_client().get("/plexbooks/health")  # a request served during shutdown
     assert state.scheduler is scheduler and not scheduler.running
@@ -79,5 +86,5 @@ def test_jobs_run_inside_the_host_app_context(
         assert not has_app_context()
         assert scheduler.run_job_now("probe")  # from a thread without any context, like the job worker
     finally:
-        scheduler.stop()
+        starter(app).stop()
     assert seen == [app]
