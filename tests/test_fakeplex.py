@@ -12,7 +12,6 @@ import sys
 import time
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ import requests
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.fakeplex.library import track_key
 from plexbooks_plugin.fakeplex.store import FakeLibrary
+from tests.fakeplex_fixtures import module_fake_plex, reset_fake_plex_between_tests
 from tests.plex_conftest_helpers import (
     fixture_bytes,
     fixture_json,
@@ -36,18 +36,8 @@ from tests.plex_conftest_helpers import (
 SID = "4"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakePlex]:
-    with FakePlex(items=300, seed=11) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _reset(fake: FakePlex) -> Iterator[None]:
-    fake.clear_faults()
-    fake.clear_log()
-    yield
-    fake.clear_faults()
+fake = module_fake_plex(items=300, seed=11)
+_reset = reset_fake_plex_between_tests("fake")
 
 
 def get(fake: FakePlex, path: str, *, as_json: bool = True, token: str | None = "", **kwargs: Any) -> requests.Response:

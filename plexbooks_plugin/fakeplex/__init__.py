@@ -1,4 +1,25 @@
-"""A Plex Media Server + plex.tv emulator for tests, the demo and benchmarks (never production)."""
+"""A Plex Media Server + plex.tv emulator for tests, the demo and benchmarks (never production).
+
+`FakePlex(items=300, seed=1, token=DEFAULT_TOKEN, *, xml_only=False, machine_identifier=None,
+server_name="Fake Plex")` serves both on one loopback port (`start(host, port=0)`/`stop()`, or
+`with FakePlex(...) as fake:`); `fake.url`, `fake.token`, `fake.machine_identifier`.
+
+Layout: `server` (this control facade and the lifecycle), `routes` (the routing table, one row per
+endpoint with its auth rule, and the WSGI dispatcher), `pms`/`pms_root` (Media Server endpoints),
+`plextv`/`signin` (plex.tv and its sign-in page), `store`/`library`/`data` (the generated library),
+`render` (PMS XML/JSON), `responses` (HTTP answers), `accounts`, `faults`, `state`.
+
+Control hooks (methods of FakePlex):
+- library: `music_section_id`, `sections`, `albums(section_id)`, `album(key)`,
+  `add_album(title, author, *, narrator, asin, guid, added_at, section_id, **fields)` -> rating key,
+  `update_album(key, **fields)` (updatedAt moves on), `remove_album(key)`; `refresh_calls`.
+- plex.tv: `owner`, `shared_user`, `stranger`, `add_user(...)`, `approve_pin(pin_id, user)`,
+  `expire_pin(pin_id)`, `revoke_token(token)`.
+- faults: `set_fault(kind, *, on_path, on_page, count, delay, status, size, with_length, depth)`
+  (latency, status/500/502/503, drop, truncate, html, entity_bomb, deep_xml, huge, unauthorized),
+  `clear_faults()`.
+- observing: `request_log`, `requests_to(path)`, `clear_log()`, `reset()` (no faults, empty log).
+"""
 
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -422,8 +422,3 @@ def cover_color(key: int) -> tuple[int, int, int]:
     )
     return palette[key % len(palette)]
 
-
-def chunks(data: bytes, size: int = 65536) -> Iterable[bytes]:
-    """Split bytes into chunks for a streamed response."""
-    for start in range(0, len(data), size):
-        yield data[start : start + size]
