@@ -21,6 +21,7 @@ from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.fakeplex.library import track_key
 from plexbooks_plugin.fakeplex.store import FakeLibrary
 from tests.fakeplex_fixtures import module_fake_plex, reset_fake_plex_between_tests
+from tests.fakeplex_http import container, get, tv_headers
 from tests.plex_conftest_helpers import (
     fixture_bytes,
     fixture_json,
@@ -38,28 +39,6 @@ SID = "4"
 
 fake = module_fake_plex(items=300, seed=11)
 _reset = reset_fake_plex_between_tests("fake")
-
-
-def get(fake: FakePlex, path: str, *, as_json: bool = True, token: str | None = "", **kwargs: Any) -> requests.Response:
-    """A raw GET with the admin token (token="" means the admin token, None none at all)."""
-    headers = dict(kwargs.pop("headers", {}))
-    if as_json:
-        headers.setdefault("Accept", "application/json")
-    if token is not None:
-        headers["X-Plex-Token"] = token or fake.token
-    return requests.get(fake.url + path, headers=headers, timeout=10, **kwargs)
-
-
-def container(response: requests.Response) -> dict[str, Any]:
-    assert response.status_code == 200, response.text[:200]
-    return response.json()["MediaContainer"]  # type: ignore[no-any-return]
-
-
-def tv_headers(token: str | None = None, client_id: str = "fakeplex-test") -> dict[str, str]:
-    headers = {"Accept": "application/json", "X-Plex-Client-Identifier": client_id, "X-Plex-Product": "tests"}
-    if token:
-        headers["X-Plex-Token"] = token
-    return headers
 
 
 # ------------------------------------------------------------------------------ shapes vs real captures

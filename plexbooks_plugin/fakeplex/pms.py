@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from werkzeug.wrappers import Request, Response
 
 from . import render, responses
 from .items import album_converter, item_detail
-from .library import FakeSection
+from .library import FakeAlbum, FakeArtist, FakeSection
+from .query import BadFilter, Condition, apply_filters, parse_filters
 from .responses import BadRequest
 from .state import ServerState
 from .store import BadSort
@@ -65,25 +67,35 @@ def section_all(state: ServerState, request: Request, sid: int, *, search: bool 
     raise BadRequest
 
 
+def _filters(request: Request, scope: str) -> list[Condition]:
+    try:
+        return parse_filters(request.args.items(multi=True), scope)
+    except BadFilter as err:
+        raise BadRequest from err
+
+
 def _album_listing(
     state: ServerState, request: Request, section: FakeSection, container: dict[str, Any], title: str | None
 ) -> Response:
     library = state.library
+    conditions = _filters(request, "album")
     try:
         albums = library.sorted_albums(section.id, request.args.get("sort"))
     except BadSort as err:
         raise BadRequest from err
     if title:
         albums = library.filter_title(albums, title)
+    selected = apply_filters(albums, conditions, _album_values(state))
     container.update(title2="All Albums", viewGroup="album", viewMode=65592)
     include_guids = request.args.get("includeGuids") == "1"
     convert = album_converter(library, section, include_guids)
-    return responses.listing(request, state.xml_only, container, albums, convert)
+    return responses.listing(request, state.xml_only, container, selected, convert)
 
 
 def _artist_listing(
     state: ServerState, request: Request, section: FakeSection, container: dict[str, Any], title: str | None
 ) -> Response:
+    conditions = _filters(request, "artist")
     try:
         artists = state.library.artists_in(section.id, request.args.get("sort"))
     except BadSort as err:
@@ -91,8 +103,30 @@ def _artist_listing(
     if title:
         needle = title.casefold()
         artists = [a for a in artists if needle in a.title.casefold()]
+    artists = list(apply_filters(artists, conditions, _artist_values))
     container.update(title2="All Artists", viewGroup="artist", viewMode=65592)
     return responses.listing(request, state.xml_only, container, artists, render.artist_dict)
+
+
+def _album_values(state: ServerState) -> Callable[[FakeAlbum], dict[str, int | None]]:
+    artists = state.library.artists
+
+    def values(album: FakeAlbum) -> dict[str, int | None]:
+        artist = artists[album.artist_key]
+        return {
+            "id": album.rating_key,
+            "addedAt": album.added_at,
+            "updatedAt": album.updated_at or album.added_at,
+            "artist.id": album.artist_key,
+            "artist.addedAt": artist.added_at,
+            "artist.updatedAt": artist.added_at,
+        }
+
+    return values
+
+
+def _artist_values(artist: FakeArtist) -> dict[str, int | None]:
+    return {"id": artist.rating_key, "addedAt": artist.added_at, "updatedAt": artist.added_at}
 
 
 def section_search(state: ServerState, request: Request, sid: int) -> Response:
