@@ -26,7 +26,6 @@ from tests.plex_conftest_helpers import (
     fixture_bytes,
     fixture_json,
     json_type,
-    loopback_only,
     openapi_schema,
     real_key_types,
     recorded_pair,
@@ -527,38 +526,6 @@ def test_a_100k_library_is_generated_whole_and_pages_cleanly() -> None:
         assert len(first["Metadata"]) == len(last["Metadata"]) == 500
         assert first["totalSize"] == last["totalSize"] == 100_000 and last["offset"] == 99_500
         assert not {m["ratingKey"] for m in first["Metadata"]} & {m["ratingKey"] for m in last["Metadata"]}
-
-
-# ------------------------------------------------------------------------------ python-plexapi
-
-
-def test_python_plexapi_sees_a_real_server(fake: FakePlex, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PLEXAPI_HEADER_IDENTIFIER", "plexbooks-tests")
-    from plexapi.audio import Album, Track
-    from plexapi.server import PlexServer
-
-    with loopback_only() as refused:
-        server = PlexServer(fake.url, fake.token, timeout=10)
-        assert server.friendlyName == "Fake Plex" and server.machineIdentifier == fake.machine_identifier
-        sections = server.library.sections()
-        assert [s.title for s in sections] == ["Movies", "Music", "Audiobooks"]
-        books = server.library.sectionByID(int(fake.music_section_id))
-        assert books.locations == ["/data/audiobooks"]
-        albums = books.searchAlbums()
-        assert len(albums) == 300 and all(isinstance(a, Album) for a in albums)
-        assert len(books.albums()) == 300
-        recent = books.recentlyAddedAlbums(maxresults=5)
-        assert [a.addedAt for a in recent] == sorted((a.addedAt for a in recent), reverse=True)
-        assert len(books.recentlyAdded()) > 0  # artists, sorted by plexapi-validated sort
-        album = server.fetchItem(int(albums[0].ratingKey))
-        assert isinstance(album, Album) and album.title == albums[0].title
-        tracks = album.tracks()
-        assert tracks and all(isinstance(t, Track) for t in tracks)
-        assert tracks[0].media[0].parts[0].file.startswith("/data/audiobooks/")
-        assert books.search(title="the", libtype="album")
-        books.update(path="/data/audiobooks/New")
-    assert refused == []
-    assert fake.refresh_calls[-1] == (SID, "/data/audiobooks/New")
 
 
 # ------------------------------------------------------------------------------ command line

@@ -69,7 +69,8 @@ def _element(tag: str, node: Mapping[str, Any], out: list[str]) -> None:
     if children:
         out.append(f"<{tag}{''.join(attrs)}>")
         for child_tag, child in children:
-            _element(child_tag, child, out)
+            # Items under a Hub's Metadata are tagged as in listings (Directory for albums, Track, ...).
+            _element(item_tag(child) if child_tag == "Metadata" else child_tag, child, out)
         out.append(f"</{tag}>")
     else:
         out.append(f"<{tag}{''.join(attrs)} />")

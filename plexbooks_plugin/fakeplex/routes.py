@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import plextv, pms, pms_root, responses, signin
+from . import hubs, plextv, pms, pms_root, responses, signin
 from .faults import fault_response
 from .responses import BadRequest
 from .state import LoggedRequest, ServerState
@@ -56,6 +56,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/library/metadata/<key>/<any(thumb, art):kind>", pms_root.image),
     Route("/library/metadata/<key>/<any(thumb, art):kind>/<ts>", pms_root.image),
     Route("/photo/:/transcode", pms_root.transcode),
+    Route("/hubs/search", hubs.search),
     # plex.tv and the app's sign-in page
     Route("/api/v2/pins", plextv.create_pin, Auth.OPEN, ("POST",)),
     Route("/api/v2/pins/<pin_id>", plextv.pin, Auth.OPEN),

@@ -24,6 +24,7 @@ from .library import (
 )
 
 AUDIOBOOK_SECTION = 4
+UNKNOWN_ARTIST = "[Unknown Artist]"
 MUSIC_SECTION = 2
 _FIRST_KEY = 1001
 _ALBUM_FIELDS = {f.name for f in dataclass_fields(FakeAlbum)} - {"rating_key", "fields"}
@@ -97,7 +98,7 @@ class FakeLibrary:
         artist = FakeArtist(
             rating_key=key,
             section_id=section_id,
-            title=title,
+            title=title or UNKNOWN_ARTIST,  # PMS files albums without an artist tag here
             guid=f"plex://artist/{hex_id('artist', section_id, title)}" if title else f"local://{key}",
             added_at=added_at,
         )
