@@ -4,10 +4,12 @@
 server_name="Fake Plex")` serves both on one loopback port (`start(host, port=0)`/`stop()`, or
 `with FakePlex(...) as fake:`); `fake.url`, `fake.token`, `fake.machine_identifier`.
 
-Layout: `server` (this control facade and the lifecycle), `routes` (the routing table, one row per
-endpoint with its auth rule, and the WSGI dispatcher), `pms`/`pms_root` (Media Server endpoints),
-`plextv`/`signin` (plex.tv and its sign-in page), `store`/`library`/`data` (the generated library),
-`render` (PMS XML/JSON), `responses` (HTTP answers), `accounts`, `faults`, `state`.
+Layout: `server` (FakePlex and its lifecycle), `control`/`control_live` (the test hooks),
+`routes` (the routing table, one row per endpoint with its auth rule, and the WSGI dispatcher),
+`pms`/`pms_root`/`hubs`/`query` (Media Server endpoints and filters), `pms_notifications`/
+`notifications`/`announce`/`websocket` (the notification WebSocket), `plextv`/`signin` (plex.tv and
+its sign-in page), `store`/`library`/`data` (the generated library), `render` (PMS XML/JSON),
+`responses` (HTTP answers), `accounts`, `faults`, `state`.
 
 Control hooks (methods of FakePlex):
 - library: `music_section_id`, `sections`, `albums(section_id)`, `album(key)`,
@@ -18,7 +20,19 @@ Control hooks (methods of FakePlex):
 - faults: `set_fault(kind, *, on_path, on_page, count, delay, status, size, with_length, depth)`
   (latency, status/500/502/503, drop, truncate, html, entity_bomb, deep_xml, huge, unauthorized),
   `clear_faults()`.
-- observing: `request_log`, `requests_to(path)`, `clear_log()`, `reset()` (no faults, empty log).
+- observing: `request_log`, `requests_to(path)`, `clear_log()`, `reset()` (no faults, empty log,
+  notification controls back to their defaults).
+- notification WebSocket `/:/websockets/notifications` (X-Plex-Token header or query parameter):
+  adding, updating and removing albums through the hooks above announces them as PMS does (timeline
+  entries for the new artist, the album and its tracks: state 0 "created", 1 progress, 5 "processed"
+  after the processing delay, 9 "deleted"; scan `activity` and `status` messages; a section refresh
+  announces a scan). `websocket_clients`, `wait_for_websocket_clients(count, timeout)`,
+  `drop_websockets()` (cut without a close frame), `mute_websockets(muted=True)` (accept, send
+  nothing, not even pongs), `reject_websockets(status=403)` (None accepts again),
+  `set_processing_delay(seconds)` (default 0.5), `never_process(True)` (as a library without an
+  agent: never state 5; sections with agent `com.plexapp.agents.none` behave so anyway),
+  `finish_processing()` (send pending state-5 entries now), `notify(container)`,
+  `notifications_sent`, `timeline_sent(state=None, kind=None)`.
 """
 
 from __future__ import annotations

@@ -167,6 +167,7 @@ def section_refresh(state: ServerState, request: Request, sid: int) -> Response:
     _section(state, sid)
     if request.method != "DELETE":
         state.refresh_calls.append((str(sid), request.args.get("path")))
+        state.announcer.section_scanned(sid)
     response = Response(b"", status=200)
     response.headers["X-Plex-Protocol"] = "1.0"
     return response

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import hubs, plextv, pms, pms_root, responses, signin
+from . import hubs, plextv, pms, pms_notifications, pms_root, responses, signin
 from .faults import fault_response
 from .responses import BadRequest
 from .state import LoggedRequest, ServerState
@@ -36,6 +36,7 @@ class Route:
     handler: Handler
     auth: Auth = Auth.SERVER
     methods: tuple[str, ...] = ("GET",)
+    websocket: bool = False  # werkzeug matches Upgrade: websocket requests only to such rules
 
 
 ROUTES: tuple[Route, ...] = (
@@ -57,6 +58,7 @@ ROUTES: tuple[Route, ...] = (
     Route("/library/metadata/<key>/<any(thumb, art):kind>/<ts>", pms_root.image),
     Route("/photo/:/transcode", pms_root.transcode),
     Route("/hubs/search", hubs.search),
+    Route("/:/websockets/notifications", pms_notifications.websocket_endpoint, websocket=True),
     # plex.tv and the app's sign-in page
     Route("/api/v2/pins", plextv.create_pin, Auth.OPEN, ("POST",)),
     Route("/api/v2/pins/<pin_id>", plextv.pin, Auth.OPEN),
@@ -69,7 +71,7 @@ ROUTES: tuple[Route, ...] = (
 
 def build_map(routes: Iterable[Route]) -> Map:
     """A werkzeug URL map whose endpoints are the routes themselves."""
-    rules = [Rule(r.rule, endpoint=r, methods=list(r.methods)) for r in routes]
+    rules = [Rule(r.rule, endpoint=r, methods=list(r.methods), websocket=r.websocket) for r in routes]
     return Map(rules, strict_slashes=False, merge_slashes=False)
 
 

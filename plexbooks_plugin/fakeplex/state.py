@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 from typing import NamedTuple
 
 from .accounts import Accounts
+from .announce import Announcer
 from .faults import FaultBox
+from .notifications import Notifier
 from .store import FakeLibrary
 
 REQUEST_LOG_SIZE = 10_000
@@ -38,6 +40,11 @@ class ServerState:
     host: str = "127.0.0.1"
     port: int | None = None
     started_at: int = field(default_factory=lambda: int(time.time()))
+    notifier: Notifier = field(default_factory=Notifier)
+    announcer: Announcer = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.announcer = Announcer(self.library, self.notifier)
 
     @property
     def url(self) -> str:
