@@ -1,8 +1,11 @@
 """A Plex Media Server + plex.tv emulator for tests, the demo and benchmarks (never production).
 
 `FakePlex(items=300, seed=1, token=DEFAULT_TOKEN, *, xml_only=False, machine_identifier=None,
-server_name="Fake Plex")` serves both on one loopback port (`start(host, port=0)`/`stop()`, or
-`with FakePlex(...) as fake:`); `fake.url`, `fake.token`, `fake.machine_identifier`.
+server_name="Fake Plex", second_audiobooks=0)` serves both on one loopback port
+(`start(host, port=0)`/`stop()`, or `with FakePlex(...) as fake:`); `fake.url`, `fake.token`,
+`fake.machine_identifier`. Sections: 1 Movies, 2 Music (music agent, real albums of short songs),
+4 Audiobooks (Audnexus, `items` books); `second_audiobooks=N` adds 5 "Kids Audiobooks" (Audnexus,
+two folders) with N books, off by default so existing counts stay.
 
 Layout: `server` (FakePlex and its lifecycle), `control`/`control_live` (the test hooks),
 `routes` (the routing table, one row per endpoint with its auth rule, and the WSGI dispatcher),
@@ -15,8 +18,17 @@ Control hooks (methods of FakePlex):
 - library: `music_section_id`, `sections`, `albums(section_id)`, `album(key)`,
   `add_album(title, author, *, narrator, asin, guid, added_at, section_id, **fields)` -> rating key,
   `update_album(key, **fields)` (updatedAt moves on), `remove_album(key)`; `refresh_calls`.
+- library ids: `music_section_id` ("4", the audiobooks), `second_audiobook_section_id` ("5" or
+  None), `songs_section_id` ("2", the Music library).
 - plex.tv: `owner`, `shared_user`, `stranger`, `add_user(...)`, `approve_pin(pin_id, user)`,
   `expire_pin(pin_id)`, `revoke_token(token)`.
+- Plex Home (`/api/v2/home/users`, POST `/api/v2/home/users/{uuid}/switch[?pin=]`): the owner's
+  Home holds `kid_profile` (managed, no PIN) and `teen_profile` (managed, PIN `home_pin`); the
+  stranger's Home holds `other_home_profile` (no access to this server). A switch answers 201 with
+  the profile's `/api/v2/user` (its own authToken); a protected profile without the right PIN gets
+  plex.tv's 403 `{"errors": [{"code": 1041, ...}]}`; a uuid outside the caller's Home 404. Profiles'
+  tokens reach this server through `/api/v2/resources` (accessToken = `profile.server_token`).
+  `add_home_user(title, *, admin=None, pin=None, has_access=None)` adds one.
 - faults: `set_fault(kind, *, on_path, on_page, count, delay, status, size, with_length, depth)`
   (latency, status/500/502/503, drop, truncate, html, entity_bomb, deep_xml, huge, unauthorized),
   `clear_faults()`.
@@ -69,6 +81,8 @@ def serve(
         f"PLEXBOOKS_PLEX_APP_URL={fake.url}",
         f"  users: {fake.owner.username} (owner), {fake.shared_user.username} (shared), "
         f"{fake.stranger.username} (no access)",
+        f"  Plex Home profiles: {fake.kid_profile.username} (no PIN), {fake.teen_profile.username} "
+        f"(PIN {fake.home_pin})",
         "  XML only (Accept header ignored)" if xml_only else "  JSON on Accept: application/json, XML otherwise",
         "Press Ctrl-C to stop.",
     ]

@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections import deque
 from typing import Any
 
-from .accounts import Accounts, PlexTvUser
+from .accounts import HOME_PIN, Accounts, PlexTvUser
 from .faults import Fault, FaultBox, normalise_kind
-from .library import FakeAlbum, FakeSection
+from .library import SECOND_AUDIOBOOK_SECTION, FakeAlbum, FakeSection
 from .state import LoggedRequest, ServerState
-from .store import AUDIOBOOK_SECTION, FakeLibrary
+from .store import AUDIOBOOK_SECTION, MUSIC_SECTION, FakeLibrary
 
 
 class StateView:
@@ -85,6 +85,16 @@ class LibraryControls(StateView):
     def music_section_id(self) -> str:
         """The id of the audiobook section (a music section, type "artist")."""
         return str(AUDIOBOOK_SECTION)
+
+    @property
+    def second_audiobook_section_id(self) -> str | None:
+        """The second audiobook library's id ("5"), or None when FakePlex(second_audiobooks=0)."""
+        return str(SECOND_AUDIOBOOK_SECTION) if SECOND_AUDIOBOOK_SECTION in self.library.sections else None
+
+    @property
+    def songs_section_id(self) -> str:
+        """The Music library (a music agent, real albums whose tracks are short songs)."""
+        return str(MUSIC_SECTION)
 
     @property
     def sections(self) -> list[FakeSection]:
@@ -167,6 +177,32 @@ class PlexTvControls(StateView):
     def stranger(self) -> PlexTvUser:
         """A plex.tv user without access to this server."""
         return self.accounts.stranger
+
+    @property
+    def kid_profile(self) -> PlexTvUser:
+        """A managed profile in the owner's Plex Home, without PIN."""
+        return self.accounts.kid
+
+    @property
+    def teen_profile(self) -> PlexTvUser:
+        """A managed profile in the owner's Plex Home protected by the PIN `home_pin`."""
+        return self.accounts.teen
+
+    @property
+    def home_pin(self) -> str:
+        """The PIN of `teen_profile`."""
+        return HOME_PIN
+
+    @property
+    def other_home_profile(self) -> PlexTvUser:
+        """A managed profile in the stranger's Home (no access to this server)."""
+        return self.accounts.other_home_kid
+
+    def add_home_user(
+        self, title: str, *, admin: PlexTvUser | None = None, pin: str | None = None, has_access: bool | None = None
+    ) -> PlexTvUser:
+        """A managed profile in `admin`'s Plex Home (default the owner's), PIN-protected when `pin` is given."""
+        return self.accounts.add_home_user(admin or self.owner, title, pin=pin, has_access=has_access)
 
     def add_user(
         self, username: str, email: str | None = None, owner: bool = False, has_access: bool = True

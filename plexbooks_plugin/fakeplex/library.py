@@ -31,6 +31,12 @@ class FakeSection:
     uuid: str
     created_at: int
     language: str = "en"
+    extra_locations: tuple[str, ...] = ()  # further folders of the library (a second disk)
+
+    @property
+    def locations(self) -> list[str]:
+        """Every folder of the library, the main one first."""
+        return [self.location, *self.extra_locations]
 
 
 @dataclass(slots=True)
@@ -69,6 +75,7 @@ class FakeAlbum:
     title_sort: str | None = None
     extension: str = "m4b"
     fields: dict[str, Any] = field(default_factory=dict)  # extra Plex attributes from tests
+    music: bool = False  # a music album: its tracks are songs, not parts of a book
 
     @property
     def sort_key(self) -> str:
@@ -202,6 +209,27 @@ class LibraryGenerator:
         if index % 211 == 7:
             title = f"{title} {self.pick(data.EMOJI)}"
         return title
+
+
+MUSIC_AGENTS = frozenset({"tv.plex.agents.music", "com.plexapp.agents.lastfm"})
+SECOND_AUDIOBOOK_SECTION = 5
+
+
+def second_audiobook_section(location_root: str = "/data") -> FakeSection:
+    """An optional second audiobook library (5), with two folders: a children's library on another disk."""
+    return FakeSection(
+        SECOND_AUDIOBOOK_SECTION, "Kids Audiobooks", "artist", "com.plexapp.agents.audnexus", "Plex Music Scanner",
+        f"{location_root}/kids-audiobooks", hex_id("section", SECOND_AUDIOBOOK_SECTION, length=32),
+        1_499_601_583 + 180, extra_locations=("/mnt/disk2/kids-audiobooks",),
+    )
+
+
+def song_title(album_key: int, index: int) -> str:
+    """A song's title, stable per album and track."""
+    seed = int(hex_id("song", album_key, index, length=8), 16)
+    adjective = data.ADJECTIVES[seed % len(data.ADJECTIVES)]
+    noun = data.NOUNS[(seed // 97) % len(data.NOUNS)]
+    return f"{adjective} {noun}"
 
 
 def build_sections(location_root: str = "/data") -> list[FakeSection]:

@@ -49,8 +49,8 @@ def signed_in_user(state: ServerState, request: Request) -> PlexTvUser | Respons
 
 
 def user(state: ServerState, request: Request, account: PlexTvUser) -> Response:
-    """GET /api/v2/user: the signed-in account."""
-    return tv_json(_user_json(account))
+    """GET /api/v2/user: the signed-in account (or Home profile)."""
+    return tv_json(user_json(account, len(state.accounts.home_members(account))))
 
 
 def resources(state: ServerState, request: Request, account: PlexTvUser) -> Response:
@@ -95,7 +95,7 @@ def _server_resource(state: ServerState, user: PlexTvUser, include_relay: bool) 
         "publicAddress": "203.0.113.7",
         "accessToken": user.server_token,
         "owned": user.owner,
-        "home": False,
+        "home": user.home_id is not None and user.home_id == owner.home_id,
         "synced": False,
         "relay": True,
         "presence": True,
@@ -107,7 +107,7 @@ def _server_resource(state: ServerState, user: PlexTvUser, include_relay: bool) 
     }
 
 
-def _user_json(user: PlexTvUser) -> dict[str, Any]:
+def user_json(user: PlexTvUser, home_size: int = 1) -> dict[str, Any]:
     """`/api/v2/user` in the shape of the real capture (service tokens left out)."""
     return {
         "id": user.id,
@@ -121,7 +121,7 @@ def _user_json(user: PlexTvUser) -> dict[str, Any]:
         "joinedAt": 1552593531,
         "emailOnlyAuth": False,
         "hasPassword": True,
-        "protected": False,
+        "protected": user.pin is not None,
         "thumb": user.thumb,
         "authToken": user.token,
         "mailingListStatus": "unsubscribed",
@@ -137,12 +137,12 @@ def _user_json(user: PlexTvUser) -> dict[str, Any]:
             "features": ["federated-auth", "home", "lyrics"] if user.owner else [],
         },
         "subscriptionDescription": None,
-        "restricted": False,
+        "restricted": user.managed,
         "anonymous": False,
-        "home": False,
+        "home": user.home_id is not None,
         "guest": False,
-        "homeSize": 1,
-        "homeAdmin": user.owner,
+        "homeSize": home_size,
+        "homeAdmin": user.home_admin,
         "maxHomeSize": 15,
         "rememberExpiresAt": 1725611719,
         "profile": {

@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from .library import FakeAlbum, FakeArtist, FakeSection, folder_of, track_durations, track_key
+from .library import FakeAlbum, FakeArtist, FakeSection, folder_of, song_title, track_durations, track_key
 
 PMS_VERSION = "1.41.3.9314-a0bfb8370"
 MEDIA_TAG_PREFIX = "/system/bundle/media/flags/"
@@ -156,7 +156,10 @@ def section_dict(section: FakeSection, scanned_at: int) -> dict[str, Any]:
         "directory": True,
         "contentChangedAt": 18253756 + section.id,
         "hidden": 0,
-        "Location": [{"id": section.id, "path": section.location}],
+        "Location": [
+            {"id": section.id if i == 0 else section.id * 100 + i, "path": path}
+            for i, path in enumerate(section.locations)
+        ],
     }
 
 
@@ -254,7 +257,10 @@ def track_dicts(album: FakeAlbum, artist: FakeArtist, section: FakeSection) -> l
     added = album.added_at
     for index, duration in enumerate(durations, start=1):
         tk = track_key(album.rating_key, index)
-        if single:
+        if album.music:
+            title = song_title(album.rating_key, index)
+            name = f"{index:02d} - {title}.{ext}"
+        elif single:
             name = f"{folder.rsplit('/', 1)[-1]}.{ext}"
             title = album.title
         else:

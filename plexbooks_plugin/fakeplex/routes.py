@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
-from . import hubs, plextv, pms, pms_notifications, pms_root, responses, signin
+from . import hubs, plextv, plextv_home, pms, pms_notifications, pms_root, responses, signin
 from .faults import fault_response
 from .responses import BadRequest
 from .state import LoggedRequest, ServerState
@@ -64,6 +64,8 @@ ROUTES: tuple[Route, ...] = (
     Route("/api/v2/pins/<pin_id>", plextv.pin, Auth.OPEN),
     Route("/api/v2/user", plextv.user, Auth.PLEXTV),
     Route("/api/v2/resources", plextv.resources, Auth.PLEXTV),
+    Route("/api/v2/home/users", plextv_home.home_users, Auth.PLEXTV),
+    Route("/api/v2/home/users/<uuid>/switch", plextv_home.switch, Auth.PLEXTV, ("POST",)),
     Route("/auth", signin.auth_page, Auth.OPEN),
     Route("/auth/approve", signin.auth_approve, Auth.OPEN, ("POST",)),
 )

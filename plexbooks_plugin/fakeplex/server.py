@@ -55,11 +55,13 @@ class FakePlex(LibraryControls, PlexTvControls, FaultControls, NotificationContr
         xml_only: bool = False,
         machine_identifier: str | None = None,
         server_name: str = "Fake Plex",
+        second_audiobooks: int = 0,
     ) -> None:
+        """`second_audiobooks` > 0 adds a second audiobook library (section 5) with that many books."""
         token = token or DEFAULT_TOKEN
         self.seed = seed
         self.state = ServerState(
-            library=FakeLibrary(items, seed),
+            library=FakeLibrary(items, seed, second_audiobooks),
             accounts=Accounts(token, seed),
             token=token,
             machine_identifier=machine_identifier or hex_id("machine", seed, length=40),

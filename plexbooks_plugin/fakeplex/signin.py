@@ -16,7 +16,7 @@ def auth_page(state: ServerState, request: Request) -> Response:
     """GET /auth: one button per account (the real app reads code/forwardUrl from the fragment)."""
     code = request.args.get("code", "")
     forward = request.args.get("forwardUrl", "")
-    users = list(state.accounts.users.values())
+    users = [u for u in state.accounts.users.values() if not u.managed]  # profiles have no plex.tv login
     buttons = "\n".join(
         f'<button type="submit" name="user" value="{html.escape(u.username)}">'
         f"{html.escape(u.username)}"

@@ -12,6 +12,8 @@ from . import data
 from .library import (
     _EPOCH_2016,
     _EPOCH_2025_06,
+    MUSIC_AGENTS,
+    SECOND_AUDIOBOOK_SECTION,
     FakeAlbum,
     FakeArtist,
     FakeSection,
@@ -21,6 +23,7 @@ from .library import (
     build_sections,
     hex_id,
     make_asin,
+    second_audiobook_section,
 )
 
 AUDIOBOOK_SECTION = 4
@@ -67,9 +70,11 @@ def parse_sort(sort: str | None) -> tuple[str, bool]:
 class FakeLibrary:
     """Sections, artists and albums of the fake server; every method is thread-safe."""
 
-    def __init__(self, items: int, seed: int) -> None:
+    def __init__(self, items: int, seed: int, second_audiobooks: int = 0) -> None:
         self.lock = threading.RLock()
         self.sections: dict[int, FakeSection] = {s.id: s for s in build_sections()}
+        if second_audiobooks > 0:
+            self.sections[SECOND_AUDIOBOOK_SECTION] = second_audiobook_section()
         self.albums: dict[int, FakeAlbum] = {}
         self.artists: dict[int, FakeArtist] = {}
         self._artist_by_name: dict[tuple[int, str], int] = {}
@@ -79,7 +84,10 @@ class FakeLibrary:
         self._sorted: dict[tuple[int, str, bool], list[FakeAlbum]] = {}
         self._folded: dict[int, str] = {}
         self._generate_music(seed)
-        self._generate_audiobooks(max(0, int(items)), seed)
+        self._generate_audiobooks(max(0, int(items)), seed, AUDIOBOOK_SECTION)
+        if second_audiobooks > 0:
+            # Another seed: the second library holds other books (a few well-known titles recur).
+            self._generate_audiobooks(int(second_audiobooks), seed + 7919, SECOND_AUDIOBOOK_SECTION)
 
     # ------------------------------------------------------------------------------ keys
 
@@ -134,9 +142,11 @@ class FakeLibrary:
                 track_count=tracks,
                 folder=album_folder(section.location, artist_name, title),
                 extension="flac",
+                music=True,
             )
 
-    def _generate_audiobooks(self, count: int, seed: int) -> None:
+    def _generate_audiobooks(self, count: int, seed: int, section_id: int) -> None:
+        """Generate `count` books into `section_id` (rating keys grow with addedAt)."""
         gen = LibraryGenerator(seed)
         rng = gen.rng
         reals = list(data.REAL_TITLES)
@@ -169,9 +179,9 @@ class FakeLibrary:
             if i % 101 == 50:
                 parent = None  # some listings carry no parentTitle at all
             added_at = added[i]
-            artist_key = by_name.get((AUDIOBOOK_SECTION, parent or ""))
+            artist_key = by_name.get((section_id, parent or ""))
             if artist_key is None:
-                artist_key = self.artist_for(AUDIOBOOK_SECTION, parent, added_at).rating_key
+                artist_key = self.artist_for(section_id, parent, added_at).rating_key
             key = self._new_key()
             roll = random_()
             extra: tuple[str, ...] = ()
@@ -195,7 +205,7 @@ class FakeLibrary:
             genre = genres[int(random_() * n_genres)]
             albums[key] = FakeAlbum(
                 rating_key=key,
-                section_id=AUDIOBOOK_SECTION,
+                section_id=section_id,
                 title=title,
                 author=parent,
                 narrator=narrator,
@@ -258,6 +268,7 @@ class FakeLibrary:
                 folder=known.pop("folder", None)
                 or album_folder(self.sections[section_id].location, author, title),
                 fields=plex_fields,
+                music=self.sections[section_id].agent in MUSIC_AGENTS,
             )
             for name, value in known.items():
                 setattr(album, name, value)
