@@ -114,34 +114,15 @@ class LibraryControls(StateView):
         """One album by rating key (KeyError when absent)."""
         return self.library.albums[int(rating_key)]
 
-    def add_album(
-        self,
-        title: str,
-        author: str | None,
-        *,
-        narrator: str | None = None,
-        asin: str | None = None,
-        guid: str | None = None,
-        added_at: int | None = None,
-        section_id: str | int | None = None,
-        **fields: Any,
-    ) -> str:
+    def add_album(self, title: str, author: str | None, *, section_id: str | int | None = None, **fields: Any) -> str:
         """Add a book (as if Plex scanned it now) and return its rating key.
 
-        `fields` are FakeAlbum attributes (year, duration, summary, track_count, updated_at, ...)
-        or raw Plex attributes added to the item as they are.
+        `fields`: narrator, asin, guid, added_at, FakeAlbum attributes (year, duration, summary,
+        track_count, updated_at, ...) or raw Plex attributes added to the item as they are.
         """
         artists_before = len(self.library.artists)
-        album = self.library.add_album(
-            title,
-            author,
-            narrator=narrator,
-            asin=asin,
-            guid=guid,
-            added_at=added_at,
-            section_id=int(section_id) if section_id is not None else AUDIOBOOK_SECTION,
-            **fields,
-        )
+        sid = int(section_id) if section_id is not None else AUDIOBOOK_SECTION
+        album = self.library.add_album(title, author, section_id=sid, **fields)
         self.state.announcer.album_added(album, new_artist=len(self.library.artists) > artists_before)
         return str(album.rating_key)
 
