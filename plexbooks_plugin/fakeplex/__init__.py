@@ -66,17 +66,21 @@ def serve(
     seed: int = 1,
     token: str | None = None,
     xml_only: bool = False,
+    second_audiobooks: int = 0,
 ) -> None:
     """Run the emulator in the foreground until Ctrl-C, printing how to reach it."""
     started = time.monotonic()
-    fake = FakePlex(items=items, seed=seed, token=token or DEFAULT_TOKEN, xml_only=xml_only)
+    fake = FakePlex(
+        items=items, seed=seed, token=token or DEFAULT_TOKEN, xml_only=xml_only, second_audiobooks=second_audiobooks
+    )
     fake.start(host, port)
     elapsed = time.monotonic() - started
     lines = [
         f"Fake Plex is serving {items} audiobooks at {fake.url} (started in {elapsed:.2f} s)",
         f"  machine identifier: {fake.machine_identifier}",
         f"  admin token:        {fake.token}",
-        f"  audiobook library:  section {fake.music_section_id} ('Audiobooks')",
+        f"  audiobook library:  section {fake.music_section_id} ('Audiobooks')"
+        + (f", section {fake.second_audiobook_section_id} ('Kids Audiobooks')" if second_audiobooks else ""),
         f"  plex.tv and sign-in page on the same port: PLEXBOOKS_PLEX_TV_URL={fake.url} "
         f"PLEXBOOKS_PLEX_APP_URL={fake.url}",
         f"  users: {fake.owner.username} (owner), {fake.shared_user.username} (shared), "
