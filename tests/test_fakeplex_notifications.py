@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -14,6 +15,7 @@ import requests
 import websocket
 
 from plexbooks_plugin.fakeplex import FakePlex
+from plexbooks_plugin.fakeplex.delayed import Delayed
 from plexbooks_plugin.fakeplex.library import track_key
 from tests.fakeplex_fixtures import module_fake_plex, reset_fake_plex_between_tests
 
@@ -229,3 +231,32 @@ def test_stop_closes_connected_clients_promptly() -> None:
     assert time.monotonic() - started < 2
     opcode, frame = ws.recv_data_frame(control_frame=True)
     assert opcode == websocket.ABNF.OPCODE_CLOSE and frame.data[:2] == (1001).to_bytes(2, "big")  # going away
+
+
+# ------------------------------------------------------------------------------ delayed processing
+
+
+def test_delayed_actions_run_in_due_order_on_one_thread() -> None:
+    delayed = Delayed("test-delayed")
+    ran: list[str] = []
+    done = threading.Event()
+    delayed.add(0.2, lambda: (ran.append("late"), done.set()))
+    delayed.add(0.05, lambda: ran.append("early"))
+    assert done.wait(WAIT) and ran == ["early", "late"]
+    delayed.add(60, lambda: ran.append("flushed"))
+    delayed.add(30, lambda: ran.append("first flushed"))
+    assert delayed.run_all_now() == 2 and ran[2:] == ["first flushed", "flushed"]
+    delayed.add(60, lambda: ran.append("never"))
+    delayed.clear()
+    assert len(delayed) == 0 and delayed.run_all_now() == 0 and "never" not in ran
+
+
+def test_a_bulk_import_does_not_start_a_thread_per_book() -> None:
+    with FakePlex(items=5, seed=6) as server:
+        server.set_processing_delay(60)
+        threads_before = threading.active_count()
+        keys = [server.add_album(f"Bulk Book {i}", f"Bulk Author {i % 9}") for i in range(1500)]
+        assert threading.active_count() <= threads_before + 1
+        assert server.finish_processing() == 1500
+        processed = {e["itemID"] for e in server.timeline_sent(state=5, kind=9)}
+        assert processed == set(keys)

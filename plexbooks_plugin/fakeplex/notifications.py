@@ -13,6 +13,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from .delayed import Delayed
 from .websocket import WebSocket
 
 DEFAULT_PROCESSING_DELAY = 0.5  # seconds from "created" (state 0) to "processed" (state 5)
@@ -25,8 +26,7 @@ class Notifier:
     def __init__(self) -> None:
         self._lock = threading.Condition()
         self._sockets: set[WebSocket] = set()
-        self._timers: dict[threading.Timer, tuple[int, Callable[[], None]]] = {}  # -> (order, action)
-        self._scheduled = 0
+        self._delayed = Delayed("fakeplex-processing")
         self.muted = False
         self.reject_status: int | None = None
         self.processing_delay = DEFAULT_PROCESSING_DELAY
@@ -99,40 +99,16 @@ class Notifier:
         """Run `action` (which publishes) after `delay` seconds, or at `flush_pending`."""
         if delay <= 0:
             action()
-            return
-        timer: threading.Timer
-
-        def fire() -> None:
-            with self._lock:
-                if timer not in self._timers:
-                    return  # flushed or cancelled meanwhile
-                del self._timers[timer]
-            action()
-
-        timer = threading.Timer(delay, fire)
-        timer.daemon = True
-        with self._lock:
-            self._scheduled += 1
-            self._timers[timer] = (self._scheduled, action)
-        timer.start()
+        else:
+            self._delayed.add(delay, action)
 
     def flush_pending(self) -> int:
-        """Run every delayed action now (oldest first); returns how many ran."""
-        with self._lock:
-            pending = sorted(self._timers.items(), key=lambda item: item[1][0])
-            self._timers.clear()
-        for timer, (_, action) in pending:
-            timer.cancel()
-            action()
-        return len(pending)
+        """Run every delayed action now (in due order); returns how many ran."""
+        return self._delayed.run_all_now()
 
     def cancel_pending(self) -> None:
         """Forget every delayed action."""
-        with self._lock:
-            timers = list(self._timers)
-            self._timers.clear()
-        for timer in timers:
-            timer.cancel()
+        self._delayed.clear()
 
     def reset(self) -> None:
         """Back to the defaults: accept, send, process after the default delay; nothing pending."""
