@@ -10,12 +10,18 @@ two folders) with N books, off by default so existing counts stay.
 Layout: `server` (FakePlex and its lifecycle), `control`/`control_live` (the test hooks),
 `routes` (the routing table, one row per endpoint with its auth rule, and the WSGI dispatcher),
 `pms`/`pms_root`/`hubs`/`query` (Media Server endpoints and filters), `pms_notifications`/
-`notifications`/`announce`/`websocket` (the notification WebSocket), `plextv`/`signin` (plex.tv and
-its sign-in page), `store`/`library`/`data` (the generated library), `render` (PMS XML/JSON),
+`notifications`/`announce`/`delayed`/`websocket` (the notification WebSocket), `plextv`/
+`plextv_home`/`signin` (plex.tv, Plex Home and the sign-in page), `store`/`library`/`data` (the
+generated library), `render` (PMS XML/JSON),
 `responses` (HTTP answers), `accounts`, `faults`, `state`.
 
+Listings take Plex's media-query filters, ANDed: `addedAt>>=`, `updatedAt>>=` (strictly after),
+`addedAt<<=`, `updatedAt<<=` (strictly before; epoch seconds or relative `-30d`), `id=`,
+`artist.id=` (python-plexapi's `Artist.albums()`); `/library/metadata/{a,b,c}` answers the keys
+that exist (404 only when none does); `/hubs/search` answers artist and album hubs.
+
 Control hooks (methods of FakePlex):
-- library: `music_section_id`, `sections`, `albums(section_id)`, `album(key)`,
+- library: `sections`, `albums(section_id)`, `album(key)`,
   `add_album(title, author, *, narrator, asin, guid, added_at, section_id, **fields)` -> rating key,
   `update_album(key, **fields)` (updatedAt moves on), `remove_album(key)`; `refresh_calls`.
 - library ids: `music_section_id` ("4", the audiobooks), `second_audiobook_section_id` ("5" or
@@ -37,8 +43,9 @@ Control hooks (methods of FakePlex):
 - notification WebSocket `/:/websockets/notifications` (X-Plex-Token header or query parameter):
   adding, updating and removing albums through the hooks above announces them as PMS does (timeline
   entries for the new artist, the album and its tracks: state 0 "created", 1 progress, 5 "processed"
-  after the processing delay, 9 "deleted"; scan `activity` and `status` messages; a section refresh
-  announces a scan). `websocket_clients`, `wait_for_websocket_clients(count, timeout)`,
+  after the processing delay, 9 "deleted" (tracks, album, then an emptied artist); an update sends
+  the album's 1 then 5; scan `activity` and `status` messages; a section refresh announces a scan).
+  `websocket_clients`, `wait_for_websocket_clients(count, timeout)`,
   `drop_websockets()` (cut without a close frame), `mute_websockets(muted=True)` (accept, send
   nothing, not even pongs), `reject_websockets(status=403)` (None accepts again),
   `set_processing_delay(seconds)` (default 0.5), `never_process(True)` (as a library without an

@@ -110,13 +110,10 @@ class FakePlex(LibraryControls, PlexTvControls, FaultControls, NotificationContr
         self.stop()
 
     def reset(self) -> None:
-        """Back to a shared emulator's state at the start of a test: no faults, nothing logged, notifications
-        at their defaults."""
+        """Back to a shared emulator's state at a test's start: no faults, no log, default notifications."""
         self.clear_faults()
         self.clear_log()
         self.state.notifier.reset()
-
-
 
 
 __all__ = ["DEFAULT_TOKEN", "FakePlex", "LoggedRequest"]
