@@ -150,7 +150,10 @@ def test_processed_waits_for_the_delay_or_finish_processing(fake: FakePlex, clie
     key = fake.add_album("Slow Metadata", "Ida Brandt")
     receive_timeline(client, 1)
     assert fake.timeline_sent(state=5) == []
+    before = time.time()
     assert fake.finish_processing() == 1
+    stamp, last = fake.notifications_sent_at[-1]
+    assert last["TimelineEntry"][0]["state"] == 5 and before <= stamp <= time.time()
     assert {e["itemID"] for e in receive_timeline(client, 5)} >= {key}
     fake.set_processing_delay(0.05)
     fake.add_album("Quick Metadata", "Ida Brandt")

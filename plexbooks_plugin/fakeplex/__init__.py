@@ -51,7 +51,8 @@ Control hooks (methods of FakePlex):
   `set_processing_delay(seconds)` (default 0.5), `never_process(True)` (as a library without an
   agent: never state 5; sections with agent `com.plexapp.agents.none` behave so anyway),
   `finish_processing()` (send pending state-5 entries now), `notify(container)`,
-  `notifications_sent`, `timeline_sent(state=None, kind=None)`.
+  `notifications_sent`, `notifications_sent_at` ((epoch seconds, container) pairs, for latency),
+  `timeline_sent(state=None, kind=None)`.
 """
 
 from __future__ import annotations

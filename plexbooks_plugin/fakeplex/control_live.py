@@ -50,6 +50,11 @@ class NotificationControls(StateView):
     @property
     def notifications_sent(self) -> list[dict[str, Any]]:
         """Every NotificationContainer published since the last reset (also while muted), oldest first."""
+        return [container for _, container in self.state.notifier.sent]
+
+    @property
+    def notifications_sent_at(self) -> list[tuple[float, dict[str, Any]]]:
+        """(epoch seconds, NotificationContainer) of every published message: when Plex "said" it (for latency)."""
         return list(self.state.notifier.sent)
 
     def timeline_sent(self, state: int | None = None, kind: int | None = None) -> list[dict[str, Any]]:

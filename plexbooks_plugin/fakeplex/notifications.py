@@ -31,7 +31,7 @@ class Notifier:
         self.reject_status: int | None = None
         self.processing_delay = DEFAULT_PROCESSING_DELAY
         self.reaches_processed = True
-        self.sent: deque[dict[str, Any]] = deque(maxlen=SENT_LOG_SIZE)
+        self.sent: deque[tuple[float, dict[str, Any]]] = deque(maxlen=SENT_LOG_SIZE)  # (epoch seconds, container)
 
     # ------------------------------------------------------------------------------ connections
 
@@ -86,7 +86,7 @@ class Notifier:
 
     def publish(self, container: dict[str, Any]) -> None:
         """Send one NotificationContainer to every client (recorded in `sent` even while muted)."""
-        self.sent.append(container)
+        self.sent.append((time.time(), container))
         if self.muted:
             return
         text = json.dumps({"NotificationContainer": container}, ensure_ascii=False, separators=(",", ":"))
