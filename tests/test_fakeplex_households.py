@@ -11,7 +11,7 @@ import requests
 from plexbooks_plugin.fakeplex import FakePlex
 from tests.fakeplex_fixtures import module_fake_plex, reset_fake_plex_between_tests
 from tests.fakeplex_http import container, get, tv_headers
-from tests.plex_conftest_helpers import fixture_json
+from tests.plex_conftest_helpers import fixture_json, real_key_types, shape_problems
 
 os.environ.setdefault("PLEXAPI_HEADER_IDENTIFIER", "plexbooks-tests")
 from plexapi.server import PlexServer
@@ -60,6 +60,8 @@ def test_the_music_library_holds_albums_of_short_songs(fake: FakePlex) -> None:
     album = fake.albums(fake.songs_section_id)[0]
     songs = container(get(fake, f"/library/metadata/{album.rating_key}/children"))["Metadata"]
     assert len(songs) == album.track_count >= 8
+    real = real_key_types()
+    assert [p for song in songs for p in shape_problems(song, real)] == []
     assert all(not s["title"].startswith("Part ") for s in songs)
     assert all(s["duration"] <= 10 * 60_000 for s in songs)  # minutes, not hours
     first = songs[0]["Media"][0]["Part"][0]["file"]

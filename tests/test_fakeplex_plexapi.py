@@ -11,7 +11,7 @@ import pytest
 from plexbooks_plugin.fakeplex import FakePlex
 from tests.fakeplex_fixtures import module_fake_plex, reset_fake_plex_between_tests
 from tests.fakeplex_http import container, get
-from tests.plex_conftest_helpers import loopback_only
+from tests.plex_conftest_helpers import loopback_only, real_key_types, shape_problems
 
 os.environ.setdefault("PLEXAPI_HEADER_IDENTIFIER", "plexbooks-tests")
 from plexapi.audio import Album, Artist
@@ -100,6 +100,8 @@ def test_hub_search_shapes_in_json_and_xml(fake: FakePlex) -> None:
     hubs = container(get(fake, "/hubs/search", params={"query": "the", "limit": 2}))["Hub"]
     assert [(h["type"], h["size"]) for h in hubs] == [("artist", 2), ("album", 2)]
     assert all(m["type"] == h["type"] for h in hubs for m in h["Metadata"])
+    real = real_key_types()
+    assert [p for h in hubs for m in h["Metadata"] for p in shape_problems(m, real)] == []
     root = ET.fromstring(get(fake, "/hubs/search", as_json=False, params={"query": "the"}).content)
     assert [h.attrib["type"] for h in root.findall("Hub")] == ["artist", "album"]
     assert {e.tag for e in root.iter() if e.attrib.get("type") == "album" and e.tag != "Hub"} == {"Directory"}
