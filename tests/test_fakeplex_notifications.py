@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import queue
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -13,10 +14,15 @@ from typing import Any
 import pytest
 import requests
 import websocket
+from websockets.datastructures import Headers
+from websockets.frames import Close, Frame, Opcode
+from websockets.http11 import Request as HandshakeRequest
+from websockets.server import ServerProtocol
 
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.fakeplex.delayed import Delayed
 from plexbooks_plugin.fakeplex.library import track_key
+from plexbooks_plugin.fakeplex.websocket import WebSocket
 from tests.fakeplex_fixtures import module_fake_plex, reset_fake_plex_between_tests
 
 os.environ.setdefault("PLEXAPI_HEADER_IDENTIFIER", "plexbooks-tests")
@@ -263,3 +269,20 @@ def test_a_bulk_import_does_not_start_a_thread_per_book() -> None:
         assert server.finish_processing() == 1500
         processed = {e["itemID"] for e in server.timeline_sent(state=5, kind=9)}
         assert processed == set(keys)
+
+
+def test_sending_while_the_client_closes_is_not_an_error() -> None:
+    """A message published while the peer's close frame is being handled is dropped, not raised."""
+    server_side, client_side = socket.socketpair()
+    protocol = ServerProtocol()
+    headers = Headers([("Host", "x"), ("Upgrade", "websocket"), ("Connection", "Upgrade"),
+                       ("Sec-WebSocket-Key", "dGhlIHNhbXBsZSBub25jZQ=="), ("Sec-WebSocket-Version", "13")])
+    protocol.receive_data(HandshakeRequest("/", headers).serialize())
+    protocol.send_response(protocol.accept(protocol.events_received()[0]))
+    connection = WebSocket(server_side, protocol)
+    assert connection.flush()
+    protocol.receive_data(Frame(Opcode.CLOSE, Close(1000, "bye").serialize()).serialize(mask=True))
+    protocol.events_received()
+    assert connection.send_text('{"NotificationContainer": {}}') is False
+    connection.close()  # no error either
+    client_side.close()

@@ -12,6 +12,7 @@ import socket
 import threading
 
 from websockets.datastructures import Headers
+from websockets.exceptions import InvalidState
 from websockets.frames import CloseCode
 from websockets.http11 import Request as HandshakeRequest
 from websockets.server import ServerProtocol
@@ -31,11 +32,14 @@ class WebSocket:
         self.closed = threading.Event()
 
     def send_text(self, text: str) -> bool:
-        """Send one text message; False when the connection is gone."""
+        """Send one text message; False when the connection is gone (or closing)."""
         with self._lock:
             if self.closed.is_set():
                 return False
-            self._protocol.send_text(text.encode("utf-8"))
+            try:
+                self._protocol.send_text(text.encode("utf-8"))
+            except InvalidState:  # the peer started the closing handshake meanwhile
+                return False
             return self.flush()
 
     def run(self) -> None:
@@ -61,7 +65,8 @@ class WebSocket:
         """Close cleanly: a close frame (1001 going away), then the socket."""
         with self._lock:
             if not self.closed.is_set():
-                self._protocol.send_close(CloseCode.GOING_AWAY, "server stopping")
+                with contextlib.suppress(InvalidState):  # already closing
+                    self._protocol.send_close(CloseCode.GOING_AWAY, "server stopping")
                 self.flush()
         self.drop()
 
