@@ -124,6 +124,7 @@ def test_timeline_entries_have_the_real_shapes(fake: FakePlex, client: websocket
 
 
 def test_scan_activity_and_status_messages(fake: FakePlex, client: websocket.WebSocket) -> None:
+    fake.set_processing_delay(60)  # no "processed" message between the ones counted here
     fake.add_album("Lantern Hours", "Ida Brandt")
     kinds = [receive(client) for _ in range(5)]
     assert [m["type"] for m in kinds] == ["activity", "timeline", "timeline", "activity", "status"]
@@ -202,6 +203,7 @@ def test_drop_cuts_connections_and_clients_can_reconnect(fake: FakePlex, client:
     with pytest.raises((websocket.WebSocketConnectionClosedException, ConnectionError)):
         client.recv()  # no close frame: the connection is simply gone
     assert fake.wait_for_websocket_clients(0, WAIT)
+    fake.set_processing_delay(60)
     again = websocket.create_connection(ws_url(fake, fake.token), timeout=WAIT)
     try:
         assert fake.wait_for_websocket_clients(1, WAIT)
@@ -218,6 +220,7 @@ def test_pings_are_answered(client: websocket.WebSocket) -> None:
 
 
 def test_mute_accepts_but_sends_nothing(fake: FakePlex, client: websocket.WebSocket) -> None:
+    fake.set_processing_delay(60)  # nothing delayed may arrive once unmuted
     fake.mute_websockets()
     fake.add_album("Unheard", "Ida Brandt")
     client.ping("hello?")
