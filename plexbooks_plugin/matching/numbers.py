@@ -1,0 +1,91 @@
+"""Numbers in titles: digits, number words ("twenty one", "nineteen eighty four") and roman numerals."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["MARKER_NUMBER", "NUMBER_WORDS", "ROMAN_RE", "UNITS", "number_run", "roman", "single_number"]
+
+UNITS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
+    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14, "fifteen": 15,
+    "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+}
+TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
+SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
+NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | frozenset(SCALES)
+# Roman numerals of two letters or more (single "i"/"v"/"x" are words or letters: "I, Robot",
+# "V for Vendetta"; they count as numbers only after "Part"/"Vol."/"Book").
+ROMAN_RE = re.compile(r"(?=[ivx]{2,}$)x{0,3}(?:ix|iv|v?i{0,3})")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+
+
+def roman(token: str) -> int:
+    """The value of a roman numeral written with i, v and x."""
+    total = 0
+    for ch, nxt in zip(token, token[1:] + " ", strict=True):
+        value = _ROMAN_VALUES[ch]
+        total += -value if nxt != " " and _ROMAN_VALUES[nxt] > value else value
+    return total
+
+
+def single_number(token: str) -> int | None:
+    """The value of a lone number token (digits, number word, roman numeral incl. i/v/x)."""
+    if token.isdigit():
+        return int(token)
+    if token in UNITS:
+        return UNITS[token]
+    if token in TENS:
+        return TENS[token]
+    if ROMAN_RE.fullmatch(token) or token in _ROMAN_VALUES:
+        return roman(token)
+    return None
+
+
+def number_run(tokens: list[str], start: int) -> tuple[list[int], int]:
+    """Parse consecutive number words ("twenty one", "nineteen eighty four") from `start`."""
+    out: list[int] = []
+    total, cur = 0, -1  # cur < 0: nothing pending
+    i, n = start, len(tokens)
+    while i < n:
+        tok = tokens[i]
+        if tok in UNITS:
+            v = UNITS[tok]
+            if cur < 0:
+                cur = v
+            elif (v < 10 and cur % 10 == 0 and cur % 100 != 0) or (cur > 0 and cur % 100 == 0):
+                cur += v  # twenty one; nineteen eighty four; hundred nineteen
+            elif v >= 10 and 0 < cur < 100:  # year style: nineteen nineteen
+                cur = cur * 100 + v
+            else:
+                out.append(total + cur)
+                total, cur = 0, v
+        elif tok in TENS:
+            v = TENS[tok]
+            if cur < 0:
+                cur = v
+            elif cur > 0 and cur % 100 == 0:  # hundred twenty
+                cur += v
+            elif 0 < cur < 100:  # year style: nineteen eighty
+                cur = cur * 100 + v
+            else:
+                out.append(total + cur)
+                total, cur = 0, v
+        elif tok == "hundred":
+            cur = (cur if cur > 0 else 1) * 100
+        elif tok in SCALES:
+            total += (cur if cur > 0 else 1) * SCALES[tok]
+            cur = -1
+        elif tok == "and" and (cur >= 100 or (cur < 0 and total)) and i + 1 < n and tokens[i + 1] in NUMBER_WORDS:
+            pass  # "one hundred and one"
+        else:
+            break
+        i += 1
+    if cur >= 0 or total:
+        out.append(total + max(cur, 0))
+    return out, i
+
+
+_NUMWORD_ALT = "|".join(sorted(list(UNITS) + list(TENS), key=len, reverse=True))
+# A number after a series or volume marker: "3", "3.5", "three", "iii".
+MARKER_NUMBER = rf"(\d+(?:\.\d+)?|{_NUMWORD_ALT}|[ivx]{{1,5}})"
