@@ -57,8 +57,9 @@ def _index_tokens(title: TitleFeatures) -> list[str]:
 
 
 def _deletes(token: str) -> list[str]:
-    """The token and every variant with one character deleted (symmetric-delete typo lookup)."""
-    return [token] + [token[:i] + token[i + 1:] for i in range(len(token))]
+    """The token and every distinct variant with one character deleted (symmetric-delete typo lookup)."""
+    # Distinct: "book" gives "bok" twice, and "9999..." would give one variant thousands of times.
+    return list(dict.fromkeys([token, *(token[:i] + token[i + 1:] for i in range(len(token)))]))
 
 
 _TYPO_MIN_LEN = 6  # token_sim allows one typo only in words of 6+ letters

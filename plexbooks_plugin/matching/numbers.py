@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["MARKER_NUMBER", "NUMBER_WORDS", "ROMAN_RE", "UNITS", "number_run", "roman", "single_number"]
+__all__ = [
+    "MARKER_NUMBER", "NUMBER_WORDS", "ROMAN_RE", "UNITS", "digits_value", "number_run", "roman", "single_number",
+]
+
+# Longer digit runs are no book's number (a barcode, garbage), and int() refuses 4,300+ digits.
+_MAX_DIGITS = 18
 
 UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
@@ -20,6 +25,17 @@ ROMAN_RE = re.compile(r"(?=[ivx]{2,}$)x{0,3}(?:ix|iv|v?i{0,3})")
 _ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
 
 
+def digits_value(token: str) -> int | None:
+    """The value of a token of decimal digits of any script ("42", Arabic-Indic "٤٢"), else None.
+
+    Other numeral characters that `str.isdigit` accepts (Ethiopic "፩", Kharoshthi "𐩀") are not
+    positional decimal digits and `int()` rejects them: such tokens stay words.
+    """
+    if token.isdecimal() and len(token) <= _MAX_DIGITS:
+        return int(token)
+    return None
+
+
 def roman(token: str) -> int:
     """The value of a roman numeral written with i, v and x."""
     total = 0
@@ -31,8 +47,9 @@ def roman(token: str) -> int:
 
 def single_number(token: str) -> int | None:
     """The value of a lone number token (digits, number word, roman numeral incl. i/v/x)."""
-    if token.isdigit():
-        return int(token)
+    value = digits_value(token)
+    if value is not None:
+        return value
     if token in UNITS:
         return UNITS[token]
     if token in TENS:

@@ -12,7 +12,7 @@ from functools import lru_cache
 from sys import intern
 from typing import NamedTuple
 
-from .numbers import MARKER_NUMBER, NUMBER_WORDS, ROMAN_RE, number_run, roman, single_number
+from .numbers import MARKER_NUMBER, NUMBER_WORDS, ROMAN_RE, digits_value, number_run, roman, single_number
 from .text import TOKEN_RE, fold
 
 __all__ = [
@@ -107,7 +107,7 @@ def _has_series_hint(text: str) -> bool:
 
 def _marker_value(text: str) -> float | None:
     """The value of a series/volume marker's number ("3", "3.5", "three", "iii")."""
-    if text.replace(".", "", 1).isdigit():
+    if text.replace(".", "", 1).isdecimal():
         return float(text)
     value = single_number(text)
     return None if value is None else float(value)
@@ -128,8 +128,9 @@ def _segment(text: str) -> tuple[list[str], list[int], list[str]]:
                 numbers.append(value)
                 i += 2
                 continue
-        if tok.isdigit():
-            numbers.append(int(tok))
+        number = digits_value(tok)
+        if number is not None:
+            numbers.append(number)
         elif tok in NUMBER_WORDS:
             values, nxt = number_run(raw, i)
             if values:
