@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import NamedTuple
 
-from .people import Person, people
 from .score import (
     PRUNE_FLOOR,
     REQUEST_THRESHOLD,
+    Side,
     author_sim,
     corresponding_title_sim,
     final_score,
+    is_short,
+    make_side,
+    other_recording,
+    resolve_lead,
+    side,
     title_sim,
     token_sim,
 )
-from .text import normalize_asin
-from .titles import SUB_NONE, TitleFeatures, analyse_title, title_features
+from .titles import SUB_NONE, TitleFeatures, analyse_title
 
 __all__ = ["Candidate", "LibraryIndex", "Match"]
 
@@ -42,18 +45,27 @@ class Match:
     matched_by: str
 
 
-class _Record(NamedTuple):
-    title: TitleFeatures
-    authors: tuple[Person, ...]
-    narrators: tuple[Person, ...]
-    asin: str | None
-
-
 def _index_tokens(title: TitleFeatures) -> list[str]:
-    """Postings keys of a title: its words, and its numbers as "#n" (may repeat)."""
-    if not title.full_nums:
-        return list(title.full)
-    return [*title.full, *(f"#{n}" for n in title.full_nums)]
+    """Postings keys of a title (and of its "Author - Title" rest): words, numbers as "#n" (may repeat)."""
+    tokens = [*title.full, *(f"#{n}" for n in title.full_nums)]
+    if title.rest is not None:
+        tokens += [*title.rest.full, *(f"#{n}" for n in title.rest.full_nums)]
+    return tokens
+
+
+def _always_subtitled(title: TitleFeatures) -> bool:
+    """Has the title a subtitle however it is read (with or without an "Author - " lead)?"""
+    return title.sub_kind != SUB_NONE and (title.rest is None or title.rest.sub_kind != SUB_NONE)
+
+
+def _fits(closure: set[str], title: TitleFeatures, lenient: bool) -> bool:
+    """Could a view of `title` consist only of words of `closure` (see `LibraryIndex._closure`)?"""
+    if closure.issuperset(title.main) or (lenient and closure.issuperset(title.sub or ("",))):
+        return True
+    rest = title.rest
+    return rest is not None and (
+        closure.issuperset(rest.main) or (lenient and closure.issuperset(rest.sub or ("",)))
+    )
 
 
 def _deletes(token: str) -> list[str]:
@@ -82,7 +94,7 @@ class LibraryIndex:
     __slots__ = ("_asins", "_deletes", "_postings", "_records", "_subtitled")
 
     def __init__(self, candidates: Iterable[Candidate] = ()) -> None:
-        self._records: dict[str, _Record] = {}
+        self._records: dict[str, Side] = {}
         self._postings: dict[str, set[str]] = {}
         # delete-variant -> space-separated vocabulary words (a str is far smaller than a set)
         self._deletes: dict[str, str] = {}
@@ -105,9 +117,9 @@ class LibraryIndex:
         if key in self._records:
             self.remove(key)
         title = analyse_title(candidate.title)[0]
-        record = _Record(title, people(candidate.author), people(candidate.narrator), normalize_asin(candidate.asin))
+        record = make_side(title, candidate.author, candidate.narrator, candidate.asin)
         self._records[key] = record
-        if title.sub_kind != SUB_NONE:
+        if _always_subtitled(title):
             self._subtitled.add(key)
         for token in _index_tokens(title):
             keys = self._postings.get(token)
@@ -240,66 +252,75 @@ class LibraryIndex:
             keys |= self._view_keys(title.sub, title.sub_nums) - self._subtitled
         return keys
 
+    def _pruned_keys(self, query: TitleFeatures) -> Iterable[str]:
+        """Keys of the candidates whose title (or "Author - Title" rest) can correspond to the query's."""
+        views = [query] if query.rest is None else [query, query.rest]
+        keys = self._candidate_keys(views[0])
+        for view in views[1:]:
+            keys |= self._candidate_keys(view)
+        if len(keys) <= _CLOSURE_FILTER_ABOVE:
+            return keys
+        # Many candidates share only common words ("Night"): drop, with a C-level subset test,
+        # those whose main title and subtitle both hold a word no query word partners. A
+        # candidate's subtitle alone only pairs with the main title of an unsubtitled query.
+        closure = self._closure(views[0])
+        for view in views[1:]:
+            closure |= self._closure(view)
+        lenient = any(view.sub_kind == SUB_NONE for view in views)
+        records = self._records
+        return [k for k in keys if _fits(closure, records[k].title, lenient)]
+
     def best_match(
         self, title: str, author: str | None, *, asin: str | None = None, narrator: str | None = None,
         threshold: float = REQUEST_THRESHOLD,
     ) -> Match | None:
         """The best candidate scoring >= threshold (ties: score, then ASIN match, then lowest key)."""
-        query_asin = normalize_asin(asin)
-        if query_asin is not None:
-            holders = self._asins.get(query_asin)
+        query = side(title, author, narrator, asin)
+        if query.asin is not None:
+            holders = self._asins.get(query.asin)
             if holders and threshold <= 1.0:
                 # An ASIN match scores 1.0, the maximum, and wins ties against fuzzy 1.0 scores.
                 return Match(min(holders), 1.0, "asin")
-        query = title_features(title)
-        keys: Iterable[str]
         scan_all = threshold <= PRUNE_FLOOR + 1e-9
         # Pruning (and skipping titles that do not correspond) is exact only above the floor.
-        keys = self._records if scan_all else self._candidate_keys(query)
-        if not scan_all and len(keys) > _CLOSURE_FILTER_ABOVE:
-            # Many candidates share only common words ("Night"): drop, with a C-level subset
-            # test, those whose main title and subtitle both hold a word no query word partners.
-            # A candidate's subtitle alone only pairs with the main title of an unsubtitled query.
-            closure = self._closure(query)
-            records = self._records
-            if query.sub_kind == SUB_NONE:
-                keys = [
-                    k for k in keys
-                    if closure.issuperset(records[k].title.main) or closure.issuperset(records[k].title.sub or ("",))
-                ]
-            else:
-                keys = [k for k in keys if closure.issuperset(records[k].title.main)]
-        authors, narrators = people(author), people(narrator)
+        keys = self._records if scan_all else self._pruned_keys(query.title)
+        best = self._best_of(query, keys, threshold, scan_all)
+        return None if best is None else Match(best[0], best[1], "fuzzy")
+
+    def _best_of(self, query: Side, keys: Iterable[str], threshold: float, scan_all: bool) -> tuple[str, float] | None:
+        """The best (key, score) >= threshold among `keys`: `score_sides` with memoised parts."""
         title_sim_of = title_sim if scan_all else corresponding_title_sim
         # Libraries repeat titles (editions, same-titled books) and authors: both similarities
         # are pure functions, so each distinct title / author field is scored once per query.
-        title_memo: dict[TitleFeatures, float] = {}
-        author_memo: dict[tuple[int, int], tuple[float, bool]] = {}
+        title_memo: dict[tuple[bool, TitleFeatures], tuple[float, bool]] = {}
+        author_memo: dict[tuple[int, int, int], tuple[float, bool]] = {}
         best_key: str | None = None
         best_score = -1.0
         for key in keys:
             record = self._records[key]
-            title_value = title_memo.get(record.title)
+            title_q, people_q = resolve_lead(query, record.authors)
+            title_c, people_c = resolve_lead(record, query.authors)
+            memo_key = (title_q is query.title, title_c)
+            title_value = title_memo.get(memo_key)
             if title_value is None:
-                title_value = title_memo[record.title] = title_sim_of(query, record.title)
-            if not title_value and not scan_all:
+                title_value = title_memo[memo_key] = (
+                    title_sim_of(title_q, title_c), is_short(title_q) or is_short(title_c)
+                )
+            if not title_value[0] and not scan_all:
                 continue  # the title does not correspond: cannot exceed PRUNE_FLOOR
             # The person tuples are shared per distinct field (lru_cache) and alive in the records.
-            people_key = (id(record.authors), id(record.narrators))
+            people_key = (id(people_q), id(people_c), id(record.narrators))
             author_value = author_memo.get(people_key)
             if author_value is None:
                 author_value = author_memo[people_key] = author_sim(
-                    authors, narrators, record.authors, record.narrators
+                    people_q, query.narrators, people_c, record.narrators
                 )
             score = final_score(
-                title_value, author_value[0], author_value[1],
-                query_asin is not None and record.asin is not None and record.asin != query_asin,
+                title_value[0], author_value[0], author_value[1], query.asin is not None and record.asin is not None,
+                other_recording=other_recording(query, record), short_title=title_value[1],
             )
             if score < threshold:
                 continue
             if score > best_score or (score == best_score and best_key is not None and key < best_key):
                 best_key, best_score = key, score
-        if best_key is None:
-            return None
-        return Match(best_key, best_score, "fuzzy")
-
+        return None if best_key is None else (best_key, best_score)

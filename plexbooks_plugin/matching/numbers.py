@@ -5,7 +5,8 @@ from __future__ import annotations
 import re
 
 __all__ = [
-    "MARKER_NUMBER", "NUMBER_WORDS", "ROMAN_RE", "UNITS", "digits_value", "number_run", "roman", "single_number",
+    "MARKER_NUMBER", "NUMBER_WORDS", "ROMAN_RE", "UNITS", "digits_value", "number_run", "number_token", "roman",
+    "single_number",
 ]
 
 # Longer digit runs are no book's number (a barcode, garbage), and int() refuses 4,300+ digits.
@@ -18,7 +19,16 @@ UNITS = {
 }
 TENS = {"twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90}
 SCALES = {"hundred": 100, "thousand": 1000, "million": 1_000_000}
-NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | frozenset(SCALES)
+# Ordinals are numbers too, so "The Fifth Season" is "The 5th Season" and "Twenty-First" is "21st".
+ORDINALS = {
+    "first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5, "sixth": 6, "seventh": 7, "eighth": 8,
+    "ninth": 9, "tenth": 10, "eleventh": 11, "twelfth": 12, "thirteenth": 13, "fourteenth": 14, "fifteenth": 15,
+    "sixteenth": 16, "seventeenth": 17, "eighteenth": 18, "nineteenth": 19, "twentieth": 20, "thirtieth": 30,
+    "fortieth": 40, "fiftieth": 50, "sixtieth": 60, "seventieth": 70, "eightieth": 80, "ninetieth": 90,
+    "hundredth": 100, "thousandth": 1000,
+}
+NUMBER_WORDS = frozenset(UNITS) | frozenset(TENS) | frozenset(SCALES) | frozenset(ORDINALS)
+_ORDINAL_DIGITS_RE = re.compile(r"(\d{1,9})(?:st|nd|rd|th)")
 # Roman numerals of two letters or more (single "i"/"v"/"x" are words or letters: "I, Robot",
 # "V for Vendetta"; they count as numbers only after "Part"/"Vol."/"Book").
 ROMAN_RE = re.compile(r"(?=[ivx]{2,}$)x{0,3}(?:ix|iv|v?i{0,3})")
@@ -34,6 +44,16 @@ def digits_value(token: str) -> int | None:
     if token.isdecimal() and len(token) <= _MAX_DIGITS:
         return int(token)
     return None
+
+
+def number_token(token: str) -> int | None:
+    """The value of a token written in digits: "42", "٤٢", or an ordinal such as "5th"."""
+    value = digits_value(token)
+    if value is None and token[:1].isdecimal():
+        m = _ORDINAL_DIGITS_RE.fullmatch(token)
+        if m is not None:
+            return int(m.group(1))
+    return value
 
 
 def roman(token: str) -> int:
@@ -66,6 +86,17 @@ def number_run(tokens: list[str], start: int) -> tuple[list[int], int]:
     i, n = start, len(tokens)
     while i < n:
         tok = tokens[i]
+        if tok in ORDINALS:  # an ordinal ends the number: "twenty first", "fifth"
+            v = ORDINALS[tok]
+            if cur > 0 and ((v < 10 and cur % 10 == 0) or cur % 100 == 0):
+                cur += v
+            else:
+                if cur >= 0:
+                    out.append(total + cur)
+                    total = 0
+                cur = v
+            i += 1
+            break
         if tok in UNITS:
             v = UNITS[tok]
             if cur < 0:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from rapidfuzz.distance import OSA
 
 from .people import Person, people, people_sim, person_sim
@@ -15,10 +17,17 @@ __all__ = [
     "PRUNE_FLOOR",
     "REQUEST_THRESHOLD",
     "TITLE_WEIGHT",
+    "Side",
     "author_sim",
     "corresponding_title_sim",
     "final_score",
+    "is_short",
+    "make_side",
     "match_score",
+    "other_recording",
+    "resolve_lead",
+    "score_sides",
+    "side",
     "title_sim",
     "token_sim",
 ]
@@ -41,6 +50,13 @@ NONCORRESPONDING_TITLE_CAP = 0.55
 # Ranking penalties for weaker (but accepted) title views; they keep exact titles first.
 _ONE_SIDED_SUBTITLE = 0.98
 _SUBTITLE_AS_TITLE = 0.95
+_TRUNCATED_SUBTITLE = 0.97
+_TRUNCATED_MIN_WORDS = 2
+# Different ASINs and a recording marker on one side (abridged, dramatised, another language): another
+# recording. Together with DIFFERENT_ASIN_FACTOR the best score is 0.5625 < 0.70.
+DIFFERENT_RECORDING_FACTOR = 0.75
+# How well the lead of "Author - Title" must match an author for it to be taken as that author.
+LEAD_IS_AUTHOR = 0.85
 # Highest score a candidate whose title does not correspond can get. The index prunes such
 # candidates, which is exact only for thresholds above this value (below it, it scans everything).
 PRUNE_FLOOR = TITLE_WEIGHT * NONCORRESPONDING_TITLE_CAP + AUTHOR_WEIGHT
@@ -164,14 +180,29 @@ def _one_sided(with_sub: TitleFeatures, other: TitleFeatures) -> float:
     return best
 
 
+def _both_subtitled(a: TitleFeatures, b: TitleFeatures) -> float:
+    """Both titles have subtitles: the full titles must correspond, or one subtitle is a shortened
+    copy of the other ("Quiet: The Power of Introverts" / "Quiet: The Power of Introverts in a World ...")."""
+    # "Mistborn: The Final Empire" is not "Mistborn: The Well of Ascension".
+    sim = _correspond(a.full, a.full_nums, b.full, b.full_nums)
+    if sim or a.sub_kind != SUB_DESCRIPTIVE or b.sub_kind != SUB_DESCRIPTIVE:
+        return sim
+    short, long_ = (a, b) if len(a.sub) <= len(b.sub) else (b, a)
+    if len(short.sub) < _TRUNCATED_MIN_WORDS or not set(short.sub) <= set(long_.sub):
+        return 0.0
+    if not set(short.sub_nums) <= set(long_.sub_nums):
+        return 0.0
+    return _TRUNCATED_SUBTITLE * _correspond(a.main, a.main_nums, b.main, b.main_nums)
+
+
 def corresponding_title_sim(a: TitleFeatures, b: TitleFeatures) -> float:
     """Title similarity when the titles correspond (some view pair), else 0."""
+    if a.markers.product != b.markers.product:
+        return 0.0  # a young readers' edition, a summary, a box set: another product
     if a.sub_kind == SUB_NONE and b.sub_kind == SUB_NONE:
         sim = _correspond(a.main, a.main_nums, b.main, b.main_nums)
     elif a.sub_kind != SUB_NONE and b.sub_kind != SUB_NONE:
-        # Both have subtitles: they must correspond too ("Mistborn: The Final Empire" is not
-        # "Mistborn: The Well of Ascension").
-        sim = _correspond(a.full, a.full_nums, b.full, b.full_nums)
+        sim = _both_subtitled(a, b)
     elif a.sub_kind != SUB_NONE:
         sim = _one_sided(a, b)
     else:
@@ -220,22 +251,84 @@ def author_sim(
     return max(sim, with_readers), different and different_with_readers
 
 
-def _combine(
-    title: float, authors_a: tuple[Person, ...], narrators_a: tuple[Person, ...],
-    authors_b: tuple[Person, ...], narrators_b: tuple[Person, ...], different_asins: bool,
+class Side(NamedTuple):
+    """One book as the score sees it: parsed title, people and ASIN (from the field or the title)."""
+
+    title: TitleFeatures
+    authors: tuple[Person, ...]
+    narrators: tuple[Person, ...]
+    asin: str | None
+    lead_people: tuple[Person, ...]  # the lead of an "Author - Title" title read as people
+
+
+def side(title: str | None, author: str | None, narrator: str | None, asin: str | None) -> Side:
+    """Parse one book's fields for scoring."""
+    return make_side(title_features(title), author, narrator, asin)
+
+
+def make_side(features: TitleFeatures, author: str | None, narrator: str | None, asin: str | None) -> Side:
+    """A side from already analysed title features."""
+    lead = people(features.lead) if features.rest is not None else ()
+    return Side(features, people(author), people(narrator), normalize_asin(asin) or features.markers.asin, lead)
+
+
+def resolve_lead(one: Side, other_authors: tuple[Person, ...]) -> tuple[TitleFeatures, tuple[Person, ...]]:
+    """The title and authors of one side, an "Author - Title" lead taken out when it names the author.
+
+    The lead names the author when it matches the side's own author or narrator field, or, when
+    the side has no author, the other side's author (and then it is this side's author).
+    """
+    title = one.title
+    if title.rest is None or not one.lead_people:
+        return title, one.authors
+    if one.authors or one.narrators:
+        if people_sim(one.lead_people, one.authors + one.narrators) >= LEAD_IS_AUTHOR:
+            return title.rest, one.authors
+        return title, one.authors
+    if other_authors and people_sim(one.lead_people, other_authors) >= LEAD_IS_AUTHOR:
+        return title.rest, one.lead_people
+    return title, one.authors
+
+
+def is_short(title: TitleFeatures) -> bool:
+    """A title of at most two letters ("It", "Us", "V."): many books share it."""
+    return not title.full_nums and 0 < sum(len(w) for w in title.full) <= 2
+
+
+def other_recording(a: Side, b: Side) -> bool:
+    """Different ASINs and different recording markers (abridged, dramatised, language)."""
+    return a.asin is not None and b.asin is not None and a.asin != b.asin and (
+        a.title.markers.recording != b.title.markers.recording
+    )
+
+
+def final_score(
+    title: float, author: float, different_author: bool, different_asins: bool, *,
+    other_recording: bool = False, short_title: bool = False,
 ) -> float:
-    author, different = author_sim(authors_a, narrators_a, authors_b, narrators_b)
-    return final_score(title, author, different, different_asins)
-
-
-def final_score(title: float, author: float, different_author: bool, different_asins: bool) -> float:
-    """Weighted title and author similarity with the different-author and different-ASIN penalties."""
+    """Weighted title and author similarity with the penalties of the module docstring."""
     score = TITLE_WEIGHT * title + AUTHOR_WEIGHT * author
-    if different_author:
+    if different_author or (short_title and author < DIFFERENT_AUTHOR_BELOW):
         score *= DIFFERENT_AUTHOR_FACTOR
     if different_asins:
         score *= DIFFERENT_ASIN_FACTOR
+    if other_recording:
+        score *= DIFFERENT_RECORDING_FACTOR
     return min(1.0, score)
+
+
+def score_sides(a: Side, b: Side) -> float:
+    """Score that side a (asked about) is side b (a library item): `match_score` on parsed sides."""
+    if a.asin is not None and a.asin == b.asin:
+        return 1.0
+    title_a, authors_a = resolve_lead(a, b.authors)
+    title_b, authors_b = resolve_lead(b, a.authors)
+    title = title_sim(title_a, title_b)
+    author, different = author_sim(authors_a, a.narrators, authors_b, b.narrators)
+    return final_score(
+        title, author, different, a.asin is not None and b.asin is not None,
+        other_recording=other_recording(a, b), short_title=is_short(title_a) or is_short(title_b),
+    )
 
 
 def match_score(
@@ -243,14 +336,5 @@ def match_score(
     narrator_b: str | None = None, asin_a: str | None = None, asin_b: str | None = None,
     narrator_a: str | None = None,
 ) -> float:
-    """Score in [0, 1] that book a (asked about) is library item b; see the module docstring."""
-    na, nb = normalize_asin(asin_a), normalize_asin(asin_b)
-    if na is not None and na == nb:
-        return 1.0
-    title = title_sim(title_features(title_a), title_features(title_b))
-    return _combine(
-        title, people(author_a), people(narrator_a), people(author_b), people(narrator_b),
-        na is not None and nb is not None,
-    )
-
-
+    """Score in [0, 1] that book a (asked about) is library item b; see the package docstring."""
+    return score_sides(side(title_a, author_a, narrator_a, asin_a), side(title_b, author_b, narrator_b, asin_b))

@@ -12,8 +12,11 @@ from functools import lru_cache
 from sys import intern
 from typing import NamedTuple
 
-from .numbers import MARKER_NUMBER, NUMBER_WORDS, ROMAN_RE, digits_value, number_run, roman, single_number
+from .markers import NO_MARKERS, Markers, read_markers
+from .numbers import MARKER_NUMBER, NUMBER_WORDS, ROMAN_RE, number_run, number_token, roman, single_number
+from .subtitles import SUB_DESCRIPTIVE, SUB_NONE, SUB_TITLELIKE, is_genre_statement, series_position, subtitle_kind
 from .text import TOKEN_RE, fold
+from .words import canonical_spelling, uncensor
 
 __all__ = [
     "SUB_DESCRIPTIVE",
@@ -57,31 +60,12 @@ _EDITION_RE = re.compile(
 )
 # Every alternative of _EDITION_RE contains one of these words (a cheap pre-test).
 _EDITION_HINT_RE = re.compile(r"abridged|drama|cast|edition|play|tie|audiobook")
-# Subtitles that only state the genre: ": A Novel", ": A Thriller", ": A Memoir".
-_GENRE_SUBTITLES = frozenset({
-    "novel", "thriller", "memoir", "mystery", "novella", "romance", "love story", "true story",
-    "short story", "novel in stories", "psychological thriller", "novel of suspense",
-    "fantasy novel", "science fiction novel", "crime novel", "mystery novel", "thriller novel",
-})
-# "A Mistborn Novel", "A Jack Reacher Novel": series/genre statements, not part of the title.
-_SERIES_NOVEL_RE = re.compile(
-    r"^(?:a|an)\s+(?!graphic\b)(?:[\w-]+\s+){0,4}(?:novel|novella|thriller|mystery|story|romance|novel of suspense)$"
-)
 _THOUSANDS_RE = re.compile(r"(?<=\d)[,.](?=\d{3}\b)")
 _GENRE_TAIL_RE = re.compile(r"\s+(?:a|an)\s+(?:novel|thriller|memoir)$")
-# Words that make a subtitle descriptive ("The Story of Success") rather than title-like
-# ("Alliances", "The Arctic Incident").
-_DESCRIPTIVE_WORDS = frozenset({
-    "of", "about", "how", "why", "what", "for", "to", "in", "from", "and", "with", "that", "on", "into",
-    "your", "you", "my", "our", "who", "when", "where", "is", "are", "at", "by", "behind", "inside",
-    "beyond", "through", "after", "before", "vs", "versus", "between", "guide", "handbook", "primer",
-    "introduction", "memoir", "memoirs", "biography", "stories", "essays", "poems", "tales", "letters",
-})
-
-SUB_NONE, SUB_DESCRIPTIVE, SUB_TITLELIKE = 0, 1, 2
-
-
-SUB_NONE, SUB_DESCRIPTIVE, SUB_TITLELIKE = 0, 1, 2
+# "The Expanse - 01 - Leviathan Wakes": a bare position between two dashes.
+_PREFIX_NUMBER_RE = re.compile(r"^#?\d{1,3}(?:\.\d)?$")
+# A lead before " - " that could be a person's name: two to five words, initials allowed, no digits.
+_LEAD_NAME_RE = re.compile(r"(?:[^\W\d_]+\.?\s*){2,5}|(?:[^\W\d_]\.\s*)+[^\W\d_]+")
 
 
 class TitleFeatures(NamedTuple):
@@ -95,6 +79,11 @@ class TitleFeatures(NamedTuple):
     full_nums: tuple[int, ...]
     sub_kind: int
     series: float | None
+    markers: Markers = NO_MARKERS
+    # "Author - Title" (a ripper's folder name): the lead before " - " and the title after it.
+    # Whether the lead is the author is decided against the author fields when scoring.
+    lead: str = ""
+    rest: TitleFeatures | None = None
 
 
 EMPTY_TITLE = TitleFeatures((), (), (), (), (), (), SUB_NONE, None)
@@ -128,7 +117,7 @@ def _segment(text: str) -> tuple[list[str], list[int], list[str]]:
                 numbers.append(value)
                 i += 2
                 continue
-        number = digits_value(tok)
+        number = number_token(tok)
         if number is not None:
             numbers.append(number)
         elif tok in NUMBER_WORDS:
@@ -153,14 +142,7 @@ def _clean_segment(text: str, is_main: bool) -> str:
     text = text.strip(" ,.-")
     if is_main:  # "Love Story" is a title, ": A Love Story" a genre statement
         return text
-    core = text.strip(" ,.-!")
-    if _SERIES_NOVEL_RE.match(core):
-        return ""
-    for article in ("a ", "an "):
-        if core.startswith(article):
-            core = core[len(article):]
-            break
-    return "" if core in _GENRE_SUBTITLES else text
+    return "" if is_genre_statement(text.strip(" ,.-!")) else text
 
 
 @dataclass(slots=True)
@@ -178,8 +160,8 @@ class _Draft:
 
 
 def _fold_title(title: str) -> str:
-    """Fold case and diacritics, spell out "&", drop thousands separators."""
-    text = fold(title)
+    """Fold case and diacritics, restore censored words, spell out "&", drop thousands separators."""
+    text = uncensor(fold(title))
     # The cheap substring tests skip regexes that cannot apply (most titles are plain words).
     if "&" in text:
         text = text.replace("&", " and ")
@@ -226,9 +208,15 @@ def _split_segments(draft: _Draft) -> None:
 
 
 def _drop_series_prefix(draft: _Draft) -> None:
-    """Drop a leading series position: "Wheel of Time 03 - The Dragon Reborn", "Book 3: Oathbringer"."""
+    """Drop a leading series position: "Wheel of Time 03 - The Dragon Reborn", "Book 3: Oathbringer",
+    "The Expanse - 01 - Leviathan Wakes"."""
     segments, seps = draft.segments, draft.seps
     if len(segments) < 2:
+        return
+    if len(segments) > 2 and seps[2].startswith("-") and _PREFIX_NUMBER_RE.match(segments[1]):
+        draft.series = _marker_value(segments[1].lstrip("#"))
+        del segments[:2], seps[:2]
+        seps[0] = ""
         return
     m = _PREFIX_BOOK_RE.match(segments[0])
     if m is None and seps[1].startswith("-"):
@@ -241,13 +229,19 @@ def _drop_series_prefix(draft: _Draft) -> None:
 
 
 def _set_series_subtitles_aside(draft: _Draft) -> None:
-    """Split main title from subtitles; subtitles naming the series ("The Wheel of Time, Book 1") go."""
+    """Split main title from subtitles; subtitles naming the series ("The Wheel of Time, Book 1",
+    "Red Rising Saga", "Expanse 3") go, their position kept."""
     draft.main = draft.segments[0]
     for seg, sep in zip(draft.segments[1:], draft.seps[1:], strict=True):
         found = _SERIES_RE.search(seg) if _has_series_hint(seg) else None
         if found:
             if draft.series is None:
                 draft.series = _marker_value(found.group(1))
+            continue
+        is_series, position = series_position(seg)
+        if is_series:
+            if draft.series is None and position is not None:
+                draft.series = _marker_value(position)
             continue
         if sep.startswith(",") or _ALT_TITLE_RE.match(seg):  # "Frankenstein; or, The Modern Prometheus"
             if not draft.subs:
@@ -281,16 +275,12 @@ def _drop_genre_tail(draft: _Draft) -> None:
         draft.main = _GENRE_TAIL_RE.sub("", draft.main)
 
 
-def _subtitle_kind(sub_content: list[str], sub_nums: list[int], alt: bool) -> int:
-    """SUB_NONE, SUB_DESCRIPTIVE ("The Story of Success") or SUB_TITLELIKE ("Alliances")."""
-    if not sub_content and not sub_nums:
-        return SUB_NONE
-    if alt or len(sub_content) + len(sub_nums) >= 3 or not _DESCRIPTIVE_WORDS.isdisjoint(sub_content):
-        return SUB_DESCRIPTIVE
-    return SUB_TITLELIKE
+def _content(words: list[str]) -> tuple[str, ...]:
+    """Sorted content words in one spelling (British and American variants agree)."""
+    return tuple(sorted(canonical_spelling(w) for w in words))
 
 
-def _features(draft: _Draft) -> tuple[TitleFeatures, str]:
+def _features(draft: _Draft, markers: Markers) -> tuple[TitleFeatures, str]:
     """Tokenise the main title and subtitles into the matching features and the normalised text."""
     main_content, main_nums, main_words = _segment(draft.main)
     main_nums.extend(draft.numbers)
@@ -306,33 +296,58 @@ def _features(draft: _Draft) -> tuple[TitleFeatures, str]:
         # Nothing left of the main title (e.g. only an article): the subtitle is the title.
         main_content, main_nums, main_words = sub_content, sub_nums, sub_words
         sub_content, sub_nums, sub_words = [], [], []
-    kind = _subtitle_kind(sub_content, sub_nums, draft.alt)
-    main_t = tuple(sorted(main_content))
+    kind = subtitle_kind(sub_content, sub_nums, draft.alt)
+    main_t = _content(main_content)
     main_n = tuple(sorted(main_nums))
     if kind == SUB_NONE:
-        feats = TitleFeatures(main_t, main_n, (), (), main_t, main_n, kind, draft.series)
+        feats = TitleFeatures(main_t, main_n, (), (), main_t, main_n, kind, draft.series, markers)
     else:
         feats = TitleFeatures(
-            main_t, main_n, tuple(sorted(sub_content)), tuple(sorted(sub_nums)),
-            tuple(sorted(main_content + sub_content)), tuple(sorted(main_nums + sub_nums)), kind, draft.series,
+            main_t, main_n, _content(sub_content), tuple(sorted(sub_nums)),
+            _content(main_content + sub_content), tuple(sorted(main_nums + sub_nums)), kind, draft.series, markers,
         )
     return feats, " ".join(main_words + sub_words)
 
 
-def analyse_title(title: str | None) -> tuple[TitleFeatures, str]:
-    """Split, clean and tokenise a title; return its features and its normalised text."""
-    if not title:
-        return EMPTY_TITLE, ""
-    draft = _Draft(_fold_title(title))
+def _lead_and_rest(text: str) -> tuple[str, TitleFeatures | None]:
+    """ "Brandon Sanderson - The Way of Kings": a lead that may be a name, and the rest's features."""
+    lead, sep, rest = text.partition(" - ")
+    if not sep or not _LEAD_NAME_RE.fullmatch(lead.strip()):
+        return "", None
+    features = _analyse(rest, with_lead=False)[0]
+    return (lead.strip(), features) if features.full or features.full_nums else ("", None)
+
+
+def _analyse(text: str, *, with_lead: bool) -> tuple[TitleFeatures, str]:
+    text, markers = read_markers(text)
+    draft = _Draft(text)
     _take_brackets(draft)
     _split_segments(draft)
     if not draft.segments:
-        return EMPTY_TITLE, ""
+        return (EMPTY_TITLE if markers is NO_MARKERS else EMPTY_TITLE._replace(markers=markers)), ""
     _drop_series_prefix(draft)
     _set_series_subtitles_aside(draft)
     _take_series_marker_from_main(draft)
     _drop_genre_tail(draft)
-    return _features(draft)
+    features, normalized = _features(draft, markers)
+    if with_lead and " - " in text:
+        lead, rest = _lead_and_rest(text)
+        if rest is not None:
+            features = features._replace(lead=lead, rest=rest)
+    return features, normalized
+
+
+def analyse_title(title: str | None) -> tuple[TitleFeatures, str]:
+    """Split, clean and tokenise a title; return its features and its normalised text.
+
+    The steps: fold (and restore censored words), read product markers (adaptation, box set,
+    recording, ASIN, split part), drop bracketed notes, split at subtitle separators, drop a
+    series prefix, set series subtitles aside, take a series marker out of the main title,
+    drop a genre tail, tokenise; for "Lead - Rest" titles the rest is analysed too.
+    """
+    if not title:
+        return EMPTY_TITLE, ""
+    return _analyse(_fold_title(title), with_lead=True)
 
 
 @lru_cache(maxsize=32768)

@@ -1,0 +1,134 @@
+"""Product markers read from a whole title (brackets included) before it is split and cleaned.
+
+They say what kind of product a title names, beyond its words:
+
+- adaptation: a young readers' edition, a summary or study guide, a workbook, a graphic novel;
+- omnibus: a box set, an omnibus, "Books 1-3", a trilogy named as such;
+- recording: abridged, dramatised / full cast, or a language edition;
+- an ASIN written into the title by a ripper ("Title [B0XXXXXXXX]") or left as the whole title;
+- a split part ("(1 of 2)", "Part 1 of 3"): removed, because owning a part means owning the product.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .numbers import MARKER_NUMBER
+
+__all__ = ["NO_MARKERS", "Markers", "read_markers"]
+
+
+class Markers(NamedTuple):
+    """What a title says about its product (all empty for a plain title)."""
+
+    product: str  # "" or the adaptation kind / "omnibus": another product than the plain book
+    recording: str  # "" or e.g. "abridged", "drama", "lang:de": another recording of the same book
+    asin: str | None  # an ASIN written in the title
+
+
+NO_MARKERS = Markers("", "", None)
+
+_ADAPTATIONS = (
+    ("young", re.compile(
+        r"\b(?:young\s+readers?|young\s+adult\s+(?:adaptation|edition|version)|adapted\s+for\s+(?:young|teen|kids"
+        r"|children)|for\s+(?:young\s+readers|kids|teens)|(?:kids|childrens?|teen|ya)\s+(?:edition|version))\b")),
+    ("graphic", re.compile(r"\b(?:graphic\s+(?:novel|history|adaptation|edition)|manga\s+(?:edition|adaptation))\b")),
+    ("summary", re.compile(
+        r"\b(?:summary|summaries|study\s+guide|sparknotes|cliffs\s*notes|key\s+takeaways|book\s+analysis"
+        r"|analysis\s+(?:of|and)\b|summary\s+and\s+analysis)")),
+    ("workbook", re.compile(r"\b(?:workbook|journal\s+companion|discussion\s+guide)\b")),
+)
+_ADAPTATION_HINT_RE = re.compile(r"young|readers|adapt|kids|child|teen|ya\b|graphic|manga|summar|guide|notes"
+                                 r"|takeaway|analysis|workbook|companion")
+_RANGE = rf"{MARKER_NUMBER}\s*(?:-|to|through|thru|&|and)\s*{MARKER_NUMBER}"
+# Markers of a set of books wherever they stand.
+_OMNIBUS_RE = re.compile(
+    rf"\b(?:box(?:ed)?[\s-]*set|boxset|omnibus|bundle|complete\s+(?:series|collection|saga|trilogy|novels)"
+    rf"|(?:books|volumes|vols|novels|titles)\s+{_RANGE}|(?:book|vol|volume|series|collection)\s+{_RANGE}"
+    rf"|\d+[\s-]+(?:book|novel)\s+(?:set|collection|series|bundle))\b"
+)
+# Words naming a set of books when they stand in the main title ("The Hunger Games Trilogy"), not
+# in a subtitle or bracket, where they usually name the series of a single book.
+_SET_WORD_RE = re.compile(r"\b(?:trilogy|duology|quartet|quintet|collection|anthology|omnibus)\s*$")
+_OMNIBUS_HINT_RE = re.compile(r"box|omnibus|bundle|complete|books|volumes|vols|novels|titles|set|\d\s*-|trilogy"
+                              r"|duology|quartet|quintet|collection|anthology|\sto\s")
+
+_ABRIDGED_RE = re.compile(r"(?<!un)abridged|\bgekurzt")
+_DRAMA_RE = re.compile(r"dramati[sz]|full[\s-]*cast|(?:radio|audio)\s+(?:drama|play)|bbc\s+radio|horspiel")
+_LANGUAGES = {
+    "german": "de", "deutsch": "de", "deutsche": "de", "spanish": "es", "espanol": "es", "castellano": "es",
+    "french": "fr", "francais": "fr", "francaise": "fr", "italian": "it", "italiano": "it", "italiana": "it",
+    "portuguese": "pt", "portugues": "pt", "dutch": "nl", "nederlands": "nl", "polish": "pl", "polski": "pl",
+    "russian": "ru", "japanese": "ja", "chinese": "zh", "swedish": "sv", "danish": "da", "norwegian": "no",
+    "finnish": "fi", "turkish": "tr",
+}
+_LANGUAGE_RE = re.compile(
+    r"\b(" + "|".join(_LANGUAGES) + r")\s+(?:edition|version|translation|language|audiobook|audio\s+edition)\b"
+    r"|\b(?:edition|edicion|version|ausgabe|edizione|narracion|traduccion|livre\s+audio)\s+(?:en\s+)?("
+    + "|".join(_LANGUAGES) + r")\b|[\(\[]\s*(" + "|".join(_LANGUAGES) + r")\s*[\)\]]"
+    r"|\b(ungekurzte?|gekurzte?|lesung|horbuch|horspiel)\b"
+)
+_LANGUAGE_HINT_RE = re.compile(r"edition|edicion|version|ausgabe|edizione|narracion|traduccion|livre|translation"
+                               r"|language|audiobook|kurz|lesung|horbuch|horspiel|[\(\[]")
+_TITLE_ASIN = r"(b0[0-9a-z]{8}|\d{9}[0-9x])(?:[_\-.][a-z]{2,3})?"
+_RAW_ASIN_RE = re.compile(rf"\s*{_TITLE_ASIN}\s*")
+_BRACKET_ASIN_RE = re.compile(rf"[\(\[\{{]\s*(?:asin\s*[:=]?\s*)?{_TITLE_ASIN}\s*[\)\]\}}]")
+_PART_NUM = r"(?:\d{1,3}|one|two|three|four|five|six|seven|eight|nine|ten)"
+# "(1 of 2)", "Part 1 of 3", "Disc 2/4", "Pt. 1 of 2"; not "Book 1 of 3" (a series position).
+_PART_RE = re.compile(
+    rf"\b(?:(?:part|pt|disc|disk|cd)\.?\s*{_PART_NUM}\s*(?:of|/)\s*{_PART_NUM}"
+    rf"|(?<!book\s)(?<!vol\s)(?<!volume\s){_PART_NUM}\s+of\s+{_PART_NUM})\b"
+)
+
+
+def _adaptation(text: str) -> str:
+    if not _ADAPTATION_HINT_RE.search(text):
+        return ""
+    for kind, pattern in _ADAPTATIONS:
+        if pattern.search(text):
+            return kind
+    return ""
+
+
+def _is_omnibus(text: str) -> bool:
+    if not _OMNIBUS_HINT_RE.search(text):
+        return False
+    if _OMNIBUS_RE.search(text):
+        return True
+    main = re.split(r"[\(\[\{:;]|\s-\s|,", text, maxsplit=1)[0]
+    return _SET_WORD_RE.search(main.strip()) is not None
+
+
+def _recording(text: str) -> str:
+    kinds = []
+    if ("bridged" in text or "gekurzt" in text) and _ABRIDGED_RE.search(text):
+        kinds.append("abridged")
+    if _DRAMA_RE.search(text):
+        kinds.append("drama")
+    if _LANGUAGE_HINT_RE.search(text):
+        m = _LANGUAGE_RE.search(text)
+        if m is not None:
+            word = next(g for g in m.groups() if g)
+            kinds.append("lang:" + _LANGUAGES.get(word, "de"))  # the German-only words are German
+    return " ".join(kinds)
+
+
+def read_markers(text: str) -> tuple[str, Markers]:
+    """Read the product markers of a folded title; return it without parts and ASINs, and the markers."""
+    asin: str | None = None
+    raw = _RAW_ASIN_RE.fullmatch(text)
+    if raw is not None:  # the Audnexus agent sometimes leaves the ASIN as the album title
+        return "", Markers("", "", raw.group(1).upper())
+    if "b0" in text or "(" in text or "[" in text:
+        found = _BRACKET_ASIN_RE.search(text)
+        if found is not None:
+            asin = found.group(1).upper()
+            text = text[: found.start()] + " " + text[found.end():]
+    if " of " in text or "/" in text:
+        text = _PART_RE.sub(" ", text)
+    product = _adaptation(text) or ("omnibus" if _is_omnibus(text) else "")
+    recording = _recording(text)
+    if not product and not recording and asin is None:
+        return text, NO_MARKERS
+    return text, Markers(product, recording, asin)
