@@ -64,7 +64,8 @@ _LANGUAGES = {
     "finnish": "fi", "turkish": "tr",
 }
 _LANGUAGE_RE = re.compile(
-    r"\b(" + "|".join(_LANGUAGES) + r")\s+(?:edition|version|translation|language|audiobook|audio\s+edition)\b"
+    r"\b(" + "|".join(_LANGUAGES) + r")\s+"
+    r"(?:edition|version|translation|language|audiobook|audio\s+edition|ausgabe|edicion|edizione)\b"
     r"|\b(?:edition|edicion|version|ausgabe|edizione|narracion|traduccion|livre\s+audio)\s+(?:en\s+)?("
     + "|".join(_LANGUAGES) + r")\b|[\(\[]\s*(" + "|".join(_LANGUAGES) + r")\s*[\)\]]"
     r"|\b(ungekurzte?|gekurzte?|lesung|horbuch|horspiel)\b"

@@ -37,6 +37,12 @@ _ROLE_WORDS_RE = re.compile(
 _OTHER_ROLE_RE = re.compile(
     r"\b(?:translator|editor|eds?|contributor|illustrator|narrator|adapter|compiler|reader)s?\b"
 )
+# "Brandon Sanderson - Michael Kramer": a dash between names separates people, unless a role
+# follows ("Homer, Emily Wilson - translator", which marks the comma piece as its own person).
+_DASH_BETWEEN_NAMES_RE = re.compile(
+    r"\s+[-\u2013\u2014]+\s+(?!(?:translators?|editors?|eds?|contributors?|illustrators?|narrators?|authors?"
+    r"|adapter|compiler|reader|foreword|introduction|afterword)\b)"
+)
 _PEOPLE_SPLIT_RE = re.compile(r"\s*(?:;|&|/|\||\+|\band\b|\bwith\b|\bfeat\b\.?|\bfeaturing\b|\bet\s+al\b\.?)\s*")
 _HONORIFICS = frozenset({
     "dr", "prof", "professor", "sir", "dame", "mr", "mrs", "ms", "miss", "rev", "reverend", "jr", "sr",
@@ -120,6 +126,8 @@ def people(text: str | None) -> tuple[Person, ...]:
     folded = fold(text)
     folded = re.sub(r"[\(\[][^\)\]]*[\)\]]", " ", folded)
     folded = _ROLE_PHRASE_RE.sub(";", folded)
+    if " -" in folded:
+        folded = _DASH_BETWEEN_NAMES_RE.sub(";", folded)
     names: list[str] = []
     for chunk in _PEOPLE_SPLIT_RE.split(folded):
         listed = _OTHER_ROLE_RE.search(chunk) is not None and "," in chunk

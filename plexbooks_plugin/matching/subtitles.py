@@ -65,6 +65,7 @@ _DESCRIPTIVE_WORDS = frozenset({
     "tales", "letters", "story", "science", "art", "power", "psychology", "truth", "lessons", "life", "lives",
     "making", "anatomy", "untold", "surprising", "remarkable", "extraordinary", "incredible", "inspiring",
     "journey", "quest", "search", "rise", "fall", "reflections", "thoughts", "notes", "conversations",
+    "intimate", "brief", "personal", "natural", "cultural", "social", "practical", "visual",
 })
 _LONG_SUBTITLE = 4  # content words and numbers from which prepositions alone make a subtitle descriptive
 
