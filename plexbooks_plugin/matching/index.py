@@ -60,12 +60,7 @@ def _always_subtitled(title: TitleFeatures) -> bool:
 
 def _fits(closure: set[str], title: TitleFeatures, lenient: bool) -> bool:
     """Could a view of `title` consist only of words of `closure` (see `LibraryIndex._closure`)?"""
-    if closure.issuperset(title.main) or (lenient and closure.issuperset(title.sub or ("",))):
-        return True
-    rest = title.rest
-    return rest is not None and (
-        closure.issuperset(rest.main) or (lenient and closure.issuperset(rest.sub or ("",)))
-    )
+    return closure.issuperset(title.main) or (lenient and closure.issuperset(title.sub or ("",)))
 
 
 def _deletes(token: str) -> list[str]:
@@ -268,7 +263,17 @@ class LibraryIndex:
             closure |= self._closure(view)
         lenient = any(view.sub_kind == SUB_NONE for view in views)
         records = self._records
-        return [k for k in keys if _fits(closure, records[k].title, lenient)]
+        superset = closure.issuperset
+        if lenient:
+            return [
+                k for k in keys
+                if superset((t := records[k].title).main) or superset(t.sub or ("",))
+                or (t.rest is not None and _fits(closure, t.rest, lenient))
+            ]
+        return [
+            k for k in keys
+            if superset((t := records[k].title).main) or (t.rest is not None and _fits(closure, t.rest, lenient))
+        ]
 
     def best_match(
         self, title: str, author: str | None, *, asin: str | None = None, narrator: str | None = None,

@@ -267,9 +267,15 @@ def side(title: str | None, author: str | None, narrator: str | None, asin: str 
 
 
 def make_side(features: TitleFeatures, author: str | None, narrator: str | None, asin: str | None) -> Side:
-    """A side from already analysed title features."""
+    """A side from already analysed title features (an "Author - Title" lead resolved when it can be)."""
     lead = people(features.lead) if features.rest is not None else ()
-    return Side(features, people(author), people(narrator), normalize_asin(asin) or features.markers.asin, lead)
+    authors, narrators = people(author), people(narrator)
+    if lead and (authors or narrators):
+        # The side's own people decide whether the lead is its author: resolve once, here.
+        if people_sim(lead, authors + narrators) >= LEAD_IS_AUTHOR:
+            features = features.rest or features
+        return Side(features, authors, narrators, normalize_asin(asin) or features.markers.asin, ())
+    return Side(features, authors, narrators, normalize_asin(asin) or features.markers.asin, lead)
 
 
 def resolve_lead(one: Side, other_authors: tuple[Person, ...]) -> tuple[TitleFeatures, tuple[Person, ...]]:
@@ -279,11 +285,7 @@ def resolve_lead(one: Side, other_authors: tuple[Person, ...]) -> tuple[TitleFea
     the side has no author, the other side's author (and then it is this side's author).
     """
     title = one.title
-    if title.rest is None or not one.lead_people:
-        return title, one.authors
-    if one.authors or one.narrators:
-        if people_sim(one.lead_people, one.authors + one.narrators) >= LEAD_IS_AUTHOR:
-            return title.rest, one.authors
+    if not one.lead_people or title.rest is None:  # no lead, or resolved by `make_side`
         return title, one.authors
     if other_authors and people_sim(one.lead_people, other_authors) >= LEAD_IS_AUTHOR:
         return title.rest, one.lead_people
