@@ -15,6 +15,7 @@ import re
 from typing import NamedTuple
 
 from .numbers import MARKER_NUMBER
+from .text import TOKEN_RE
 
 __all__ = ["NO_MARKERS", "Markers", "read_markers"]
 
@@ -72,6 +73,18 @@ _LANGUAGE_RE = re.compile(
 )
 _LANGUAGE_HINT_RE = re.compile(r"edition|edicion|version|ausgabe|edizione|narracion|traduccion|livre|translation"
                                r"|language|audiobook|kurz|lesung|horbuch|horspiel|[\(\[]")
+# Every marker above contains one of these words (a cheap pre-test: most titles have none).
+# Bracketed titles always take the full test ("(German)").
+_HINT_WORDS = frozenset({
+    "young", "adapted", "adaptation", "kids", "children", "childrens", "teen", "teens", "ya", "graphic", "manga",
+    "summary", "summaries", "guide", "sparknotes", "cliffsnotes", "notes", "takeaways", "analysis", "workbook",
+    "companion", "box", "boxed", "boxset", "omnibus", "bundle", "complete", "book", "books", "vol", "vols",
+    "volume", "volumes", "novel", "novels", "titles", "series", "collection", "trilogy", "duology", "quartet",
+    "quintet", "anthology", "abridged", "gekurzt", "gekurzte", "dramatised", "dramatized", "dramatisation",
+    "dramatization", "cast", "radio", "audio", "drama", "horspiel", "edition", "edicion", "version", "ausgabe",
+    "edizione", "narracion", "traduccion", "livre", "translation", "language", "audiobook", "ungekurzt",
+    "ungekurzte", "lesung", "horbuch",
+})
 _TITLE_ASIN = r"(b0[0-9a-z]{8}|\d{9}[0-9x])(?:[_\-.][a-z]{2,3})?"
 _RAW_ASIN_RE = re.compile(rf"\s*{_TITLE_ASIN}\s*")
 _BRACKET_ASIN_RE = re.compile(rf"[\(\[\{{]\s*(?:asin\s*[:=]?\s*)?{_TITLE_ASIN}\s*[\)\]\}}]")
@@ -81,6 +94,11 @@ _PART_RE = re.compile(
     rf"\b(?:(?:part|pt|disc|disk|cd)\.?\s*{_PART_NUM}\s*(?:of|/)\s*{_PART_NUM}"
     rf"|(?<!book\s)(?<!vol\s)(?<!volume\s){_PART_NUM}\s+of\s+{_PART_NUM})\b"
 )
+
+
+_PART_NUMBER_WORDS = frozenset({"one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"}) | {
+    f"{n}" for n in range(1000)} | {f"{n:02d}" for n in range(100)} | {f"{n:03d}" for n in range(1000)}
+_PART_WORDS = frozenset({"part", "pt", "disc", "disk", "cd"})
 
 
 def _adaptation(text: str) -> str:
@@ -117,19 +135,31 @@ def _recording(text: str) -> str:
 
 def read_markers(text: str) -> tuple[str, Markers]:
     """Read the product markers of a folded title; return it without parts and ASINs, and the markers."""
+    if text[:2] == "b0" or text[:1].isdecimal():
+        raw = _RAW_ASIN_RE.fullmatch(text)
+        if raw is not None:  # the Audnexus agent sometimes leaves the ASIN as the album title
+            return "", Markers("", "", raw.group(1).upper())
+    bracketed = "(" in text or "[" in text or "{" in text
+    words = TOKEN_RE.findall(text)
+    if not bracketed and _HINT_WORDS.isdisjoint(words) and not _may_hold_part(text, words):
+        return text, NO_MARKERS  # most titles: one tokenisation, no marker search
     asin: str | None = None
-    raw = _RAW_ASIN_RE.fullmatch(text)
-    if raw is not None:  # the Audnexus agent sometimes leaves the ASIN as the album title
-        return "", Markers("", "", raw.group(1).upper())
-    if "b0" in text or "(" in text or "[" in text:
+    if bracketed:
         found = _BRACKET_ASIN_RE.search(text)
         if found is not None:
             asin = found.group(1).upper()
             text = text[: found.start()] + " " + text[found.end():]
-    if " of " in text or "/" in text:
+    if _may_hold_part(text, words):
         text = _PART_RE.sub(" ", text)
     product = _adaptation(text) or ("omnibus" if _is_omnibus(text) else "")
     recording = _recording(text)
     if not product and not recording and asin is None:
         return text, NO_MARKERS
     return text, Markers(product, recording, asin)
+
+
+def _may_hold_part(text: str, words: list[str]) -> bool:
+    """Cheap pre-test for `_PART_RE`: "N of M" or "Part N/M" may be in the title."""
+    if "of" in words:
+        return not _PART_NUMBER_WORDS.isdisjoint(words)
+    return "/" in text and not _PART_WORDS.isdisjoint(words)

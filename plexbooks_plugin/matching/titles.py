@@ -117,7 +117,7 @@ def _segment(text: str) -> tuple[list[str], list[int], list[str]]:
                 numbers.append(value)
                 i += 2
                 continue
-        number = number_token(tok)
+        number = number_token(tok) if tok[0].isdecimal() else None
         if number is not None:
             numbers.append(number)
         elif tok in NUMBER_WORDS:
@@ -277,7 +277,7 @@ def _drop_genre_tail(draft: _Draft) -> None:
 
 def _content(words: list[str]) -> tuple[str, ...]:
     """Sorted content words in one spelling (British and American variants agree)."""
-    return tuple(sorted(canonical_spelling(w) for w in words))
+    return tuple(sorted(map(canonical_spelling, words)))
 
 
 def _features(draft: _Draft, markers: Markers) -> tuple[TitleFeatures, str]:
@@ -325,8 +325,11 @@ def _analyse(text: str, *, with_lead: bool) -> tuple[TitleFeatures, str]:
     _split_segments(draft)
     if not draft.segments:
         return (EMPTY_TITLE if markers is NO_MARKERS else EMPTY_TITLE._replace(markers=markers)), ""
-    _drop_series_prefix(draft)
-    _set_series_subtitles_aside(draft)
+    if len(draft.segments) > 1:
+        _drop_series_prefix(draft)
+        _set_series_subtitles_aside(draft)
+    else:  # most titles: one segment, no subtitle to set aside
+        draft.main = draft.segments[0]
     _take_series_marker_from_main(draft)
     _drop_genre_tail(draft)
     features, normalized = _features(draft, markers)
