@@ -47,7 +47,7 @@ class Match:
 
 def _index_tokens(title: TitleFeatures) -> list[str]:
     """Postings keys of a title (and of its "Author - Title" rest): words, numbers as "#n" (may repeat)."""
-    tokens = [*title.full, *(f"#{n}" for n in title.full_nums)]
+    tokens = [*title.full, *(f"#{n}" for n in title.full_nums)] if title.full_nums else list(title.full)
     if title.rest is not None:
         tokens += [*title.rest.full, *(f"#{n}" for n in title.rest.full_nums)]
     return tokens
@@ -63,10 +63,12 @@ def _fits(closure: set[str], title: TitleFeatures, lenient: bool) -> bool:
     return closure.issuperset(title.main) or (lenient and closure.issuperset(title.sub or ("",)))
 
 
-def _deletes(token: str) -> list[str]:
+def _deletes(token: str) -> set[str]:
     """The token and every distinct variant with one character deleted (symmetric-delete typo lookup)."""
     # Distinct: "book" gives "bok" twice, and "9999..." would give one variant thousands of times.
-    return list(dict.fromkeys([token, *(token[:i] + token[i + 1:] for i in range(len(token)))]))
+    variants = {token[:i] + token[i + 1:] for i in range(len(token))}
+    variants.add(token)
+    return variants
 
 
 _TYPO_MIN_LEN = 6  # token_sim allows one typo only in words of 6+ letters
@@ -114,7 +116,7 @@ class LibraryIndex:
         title = analyse_title(candidate.title)[0]
         record = make_side(title, candidate.author, candidate.narrator, candidate.asin)
         self._records[key] = record
-        if _always_subtitled(title):
+        if title.sub_kind != SUB_NONE and _always_subtitled(title):
             self._subtitled.add(key)
         for token in _index_tokens(title):
             keys = self._postings.get(token)

@@ -40,8 +40,6 @@ _ADAPTATIONS = (
         r"|analysis\s+(?:of|and)\b|summary\s+and\s+analysis)")),
     ("workbook", re.compile(r"\b(?:workbook|journal\s+companion|discussion\s+guide)\b")),
 )
-_ADAPTATION_HINT_RE = re.compile(r"young|readers|adapt|kids|child|teen|ya\b|graphic|manga|summar|guide|notes"
-                                 r"|takeaway|analysis|workbook|companion")
 _RANGE = rf"{MARKER_NUMBER}\s*(?:-|to|through|thru|&|and)\s*{MARKER_NUMBER}"
 # Markers of a set of books wherever they stand.
 _OMNIBUS_RE = re.compile(
@@ -52,8 +50,6 @@ _OMNIBUS_RE = re.compile(
 # Words naming a set of books when they stand in the main title ("The Hunger Games Trilogy"), not
 # in a subtitle or bracket, where they usually name the series of a single book.
 _SET_WORD_RE = re.compile(r"\b(?:trilogy|duology|quartet|quintet|collection|anthology|omnibus)\s*$")
-_OMNIBUS_HINT_RE = re.compile(r"box|omnibus|bundle|complete|books|volumes|vols|novels|titles|set|\d\s*-|trilogy"
-                              r"|duology|quartet|quintet|collection|anthology|\sto\s")
 
 _ABRIDGED_RE = re.compile(r"(?<!un)abridged|\bgekurzt")
 _DRAMA_RE = re.compile(r"dramati[sz]|full[\s-]*cast|(?:radio|audio)\s+(?:drama|play)|bbc\s+radio|horspiel")
@@ -71,20 +67,23 @@ _LANGUAGE_RE = re.compile(
     + "|".join(_LANGUAGES) + r")\b|[\(\[]\s*(" + "|".join(_LANGUAGES) + r")\s*[\)\]]"
     r"|\b(ungekurzte?|gekurzte?|lesung|horbuch|horspiel)\b"
 )
-_LANGUAGE_HINT_RE = re.compile(r"edition|edicion|version|ausgabe|edizione|narracion|traduccion|livre|translation"
-                               r"|language|audiobook|kurz|lesung|horbuch|horspiel|[\(\[]")
-# Every marker above contains one of these words (a cheap pre-test: most titles have none).
-# Bracketed titles always take the full test ("(German)").
-_HINT_WORDS = frozenset({
+# Each family of markers needs one of its words in the title: a cheap pre-test (most titles have none).
+_ADAPTATION_WORDS = frozenset({
     "young", "adapted", "adaptation", "kids", "children", "childrens", "teen", "teens", "ya", "graphic", "manga",
-    "summary", "summaries", "guide", "sparknotes", "cliffsnotes", "notes", "takeaways", "analysis", "workbook",
-    "companion", "box", "boxed", "boxset", "omnibus", "bundle", "complete", "book", "books", "vol", "vols",
-    "volume", "volumes", "novel", "novels", "titles", "series", "collection", "trilogy", "duology", "quartet",
-    "quintet", "anthology", "abridged", "gekurzt", "gekurzte", "dramatised", "dramatized", "dramatisation",
-    "dramatization", "cast", "radio", "audio", "drama", "horspiel", "edition", "edicion", "version", "ausgabe",
-    "edizione", "narracion", "traduccion", "livre", "translation", "language", "audiobook", "ungekurzt",
-    "ungekurzte", "lesung", "horbuch",
+    "summary", "summaries", "guide", "sparknotes", "cliffsnotes", "cliffs", "notes", "takeaways", "analysis",
+    "workbook", "journal", "companion",
 })
+_OMNIBUS_WORDS = frozenset({
+    "box", "boxed", "boxset", "omnibus", "bundle", "complete", "book", "books", "vol", "vols", "volume", "volumes",
+    "novel", "novels", "titles", "series", "collection", "trilogy", "duology", "quartet", "quintet", "anthology",
+})
+_RECORDING_WORDS = frozenset({
+    "abridged", "gekurzt", "gekurzte", "ungekurzt", "ungekurzte", "dramatised", "dramatized", "dramatisation",
+    "dramatization", "dramatisations", "dramatizations", "cast", "radio", "audio", "drama", "horspiel", "edition",
+    "edicion", "version", "ausgabe", "edizione", "narracion", "traduccion", "livre", "translation", "language",
+    "audiobook", "lesung", "horbuch", *_LANGUAGES,
+})
+_HINT_WORDS = _ADAPTATION_WORDS | _OMNIBUS_WORDS | _RECORDING_WORDS
 _TITLE_ASIN = r"(b0[0-9a-z]{8}|\d{9}[0-9x])(?:[_\-.][a-z]{2,3})?"
 _RAW_ASIN_RE = re.compile(rf"\s*{_TITLE_ASIN}\s*")
 _BRACKET_ASIN_RE = re.compile(rf"[\(\[\{{]\s*(?:asin\s*[:=]?\s*)?{_TITLE_ASIN}\s*[\)\]\}}]")
@@ -102,8 +101,6 @@ _PART_WORDS = frozenset({"part", "pt", "disc", "disk", "cd"})
 
 
 def _adaptation(text: str) -> str:
-    if not _ADAPTATION_HINT_RE.search(text):
-        return ""
     for kind, pattern in _ADAPTATIONS:
         if pattern.search(text):
             return kind
@@ -111,8 +108,6 @@ def _adaptation(text: str) -> str:
 
 
 def _is_omnibus(text: str) -> bool:
-    if not _OMNIBUS_HINT_RE.search(text):
-        return False
     if _OMNIBUS_RE.search(text):
         return True
     main = re.split(r"[\(\[\{:;]|\s-\s|,", text, maxsplit=1)[0]
@@ -125,11 +120,10 @@ def _recording(text: str) -> str:
         kinds.append("abridged")
     if _DRAMA_RE.search(text):
         kinds.append("drama")
-    if _LANGUAGE_HINT_RE.search(text):
-        m = _LANGUAGE_RE.search(text)
-        if m is not None:
-            word = next(g for g in m.groups() if g)
-            kinds.append("lang:" + _LANGUAGES.get(word, "de"))  # the German-only words are German
+    m = _LANGUAGE_RE.search(text)
+    if m is not None:
+        word = next(g for g in m.groups() if g)
+        kinds.append("lang:" + _LANGUAGES.get(word, "de"))  # the German-only words are German
     return " ".join(kinds)
 
 
@@ -139,20 +133,21 @@ def read_markers(text: str) -> tuple[str, Markers]:
         raw = _RAW_ASIN_RE.fullmatch(text)
         if raw is not None:  # the Audnexus agent sometimes leaves the ASIN as the album title
             return "", Markers("", "", raw.group(1).upper())
-    bracketed = "(" in text or "[" in text or "{" in text
     words = TOKEN_RE.findall(text)
-    if not bracketed and _HINT_WORDS.isdisjoint(words) and not _may_hold_part(text, words):
-        return text, NO_MARKERS  # most titles: one tokenisation, no marker search
     asin: str | None = None
-    if bracketed:
+    if ("(" in text or "[" in text or "{" in text) and any(len(w) == 10 for w in words):
         found = _BRACKET_ASIN_RE.search(text)
         if found is not None:
             asin = found.group(1).upper()
             text = text[: found.start()] + " " + text[found.end():]
     if _may_hold_part(text, words):
         text = _PART_RE.sub(" ", text)
-    product = _adaptation(text) or ("omnibus" if _is_omnibus(text) else "")
-    recording = _recording(text)
+    if _HINT_WORDS.isdisjoint(words):
+        return text, NO_MARKERS if asin is None else Markers("", "", asin)
+    product = _adaptation(text) if not _ADAPTATION_WORDS.isdisjoint(words) else ""
+    if not product and not _OMNIBUS_WORDS.isdisjoint(words) and _is_omnibus(text):
+        product = "omnibus"
+    recording = _recording(text) if not _RECORDING_WORDS.isdisjoint(words) else ""
     if not product and not recording and asin is None:
         return text, NO_MARKERS
     return text, Markers(product, recording, asin)

@@ -268,8 +268,10 @@ def side(title: str | None, author: str | None, narrator: str | None, asin: str 
 
 def make_side(features: TitleFeatures, author: str | None, narrator: str | None, asin: str | None) -> Side:
     """A side from already analysed title features (an "Author - Title" lead resolved when it can be)."""
-    lead = people(features.lead) if features.rest is not None else ()
     authors, narrators = people(author), people(narrator)
+    if features.rest is None:  # most titles
+        return Side(features, authors, narrators, normalize_asin(asin) or features.markers.asin, ())
+    lead = people(features.lead)
     if lead and (authors or narrators):
         # The side's own people decide whether the lead is its author: resolve once, here.
         if people_sim(lead, authors + narrators) >= LEAD_IS_AUTHOR:
