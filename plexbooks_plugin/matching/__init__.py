@@ -1,8 +1,11 @@
 """Book matching: normalisation, the pairwise score and an index over the mirrored library.
 
-Modules: `text` (folding, ASINs), `numbers` (digits, number words, roman numerals), `titles` (title
-analysis in named steps), `people` (author/narrator fields), `score` (`match_score` and its rules),
-`index` (`LibraryIndex`). This package re-exports the public names.
+Modules: `text` (folding, ASINs), `numbers` (digits, number words, ordinals, roman numerals), `words`
+(censored swear words, British/American spellings), `markers` (adaptations, box sets, recording and
+language markers, ASINs and split parts in titles), `subtitles` (genre, series, descriptive or
+title-like), `titles` (title analysis in named steps), `people` (author/narrator fields), `score`
+(`match_score` and its rules), `index` (`LibraryIndex`). This package re-exports the public names.
+The judgement calls are explained for admins in the README ("How matching decides").
 
 Pure functions, no I/O. Every path that asks "is this book in the library?" (request matching,
 discovery enrichment, availability, catalog refresh) goes through `match_score` or
@@ -42,6 +45,17 @@ Scoring (side a = the book asked about, side b = the library item):
      Only an essentially identical title and author (raw >= 0.934, e.g. identical title and a
      matching author, or a descriptive extra subtitle and the same author) survive at 0.70;
      nothing survives CATALOG_THRESHOLD.
+3. How real libraries name things (round two):
+
+   * "Author - Title": the lead is dropped when it names the item's author or narrator (or, with
+     no author field, the other side's author, and then it is the item's author).
+   * A product marker (young readers' edition, summary, workbook, graphic novel, box set) on one
+     side only makes the titles not correspond: another product.
+   * A recording marker (abridged, dramatised, a language edition) differing between the sides,
+     together with two different ASINs, multiplies the score by another 0.75 (max 0.5625).
+   * A title of at most two letters without a matching author (best pair < 0.5) is treated like a
+     different author (x 0.75): "It" alone says nothing.
+   * Two descriptive subtitles correspond when one is a shortened copy of the other (0.97).
 """
 
 from .index import Candidate, LibraryIndex, Match
