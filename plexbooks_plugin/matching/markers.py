@@ -134,12 +134,7 @@ def read_markers(text: str) -> tuple[str, Markers]:
         if raw is not None:  # the Audnexus agent sometimes leaves the ASIN as the album title
             return "", Markers("", "", raw.group(1).upper())
     words = TOKEN_RE.findall(text)
-    asin: str | None = None
-    if ("(" in text or "[" in text or "{" in text) and any(len(w) == 10 for w in words):
-        found = _BRACKET_ASIN_RE.search(text)
-        if found is not None:
-            asin = found.group(1).upper()
-            text = text[: found.start()] + " " + text[found.end():]
+    text, asin = _take_bracket_asin(text, words)
     if _may_hold_part(text, words):
         text = _PART_RE.sub(" ", text)
     if _HINT_WORDS.isdisjoint(words):
@@ -151,6 +146,15 @@ def read_markers(text: str) -> tuple[str, Markers]:
     if not product and not recording and asin is None:
         return text, NO_MARKERS
     return text, Markers(product, recording, asin)
+
+
+def _take_bracket_asin(text: str, words: list[str]) -> tuple[str, str | None]:
+    """Take a ripper's "[B0XXXXXXXX]" out of the title; return the title and the ASIN."""
+    if ("(" in text or "[" in text or "{" in text) and any(len(w) == 10 for w in words):
+        found = _BRACKET_ASIN_RE.search(text)
+        if found is not None:
+            return text[: found.start()] + " " + text[found.end():], found.group(1).upper()
+    return text, None
 
 
 def _may_hold_part(text: str, words: list[str]) -> bool:

@@ -79,6 +79,49 @@ def single_number(token: str) -> int | None:
     return None
 
 
+def _join_unit(cur: int, value: int) -> int | None:
+    """A pending number followed by a unit word, or None when the unit starts another number."""
+    if cur < 0:
+        return value
+    if (value < 10 and cur % 10 == 0 and cur % 100 != 0) or (cur > 0 and cur % 100 == 0):
+        return cur + value  # twenty one; nineteen eighty four; hundred nineteen
+    if value >= 10 and 0 < cur < 100:  # year style: nineteen nineteen
+        return cur * 100 + value
+    return None
+
+
+def _join_tens(cur: int, value: int) -> int | None:
+    """A pending number followed by a tens word, or None when it starts another number."""
+    if cur < 0:
+        return value
+    if cur > 0 and cur % 100 == 0:  # hundred twenty
+        return cur + value
+    if 0 < cur < 100:  # year style: nineteen eighty
+        return cur * 100 + value
+    return None
+
+
+def _join_ordinal(cur: int, value: int) -> int | None:
+    """A pending number followed by an ordinal ("twenty first"), or None when it starts another."""
+    if cur > 0 and ((value < 10 and cur % 10 == 0) or cur % 100 == 0):
+        return cur + value
+    return None
+
+
+_JOINS = (
+    {word: (value, _join_unit) for word, value in UNITS.items()}
+    | {word: (value, _join_tens) for word, value in TENS.items()}
+    | {word: (value, _join_ordinal) for word, value in ORDINALS.items()}
+)
+
+
+def _and_continues(tokens: list[str], i: int, cur: int, total: int) -> bool:
+    """Is tokens[i] the "and" inside a number ("one hundred and one")?"""
+    return tokens[i] == "and" and (cur >= 100 or (cur < 0 and total > 0)) and (
+        i + 1 < len(tokens) and tokens[i + 1] in NUMBER_WORDS
+    )
+
+
 def number_run(tokens: list[str], start: int) -> tuple[list[int], int]:
     """Parse consecutive number words ("twenty one", "nineteen eighty four") from `start`."""
     out: list[int] = []
@@ -86,47 +129,26 @@ def number_run(tokens: list[str], start: int) -> tuple[list[int], int]:
     i, n = start, len(tokens)
     while i < n:
         tok = tokens[i]
-        if tok in ORDINALS:  # an ordinal ends the number: "twenty first", "fifth"
-            v = ORDINALS[tok]
-            if cur > 0 and ((v < 10 and cur % 10 == 0) or cur % 100 == 0):
-                cur += v
-            else:
+        join = _JOINS.get(tok)
+        if join is not None:
+            value, joiner = join
+            joined = joiner(cur, value)
+            if joined is None:  # the word starts another number
                 if cur >= 0:
                     out.append(total + cur)
                     total = 0
-                cur = v
+                joined = value
+            cur = joined
             i += 1
-            break
-        if tok in UNITS:
-            v = UNITS[tok]
-            if cur < 0:
-                cur = v
-            elif (v < 10 and cur % 10 == 0 and cur % 100 != 0) or (cur > 0 and cur % 100 == 0):
-                cur += v  # twenty one; nineteen eighty four; hundred nineteen
-            elif v >= 10 and 0 < cur < 100:  # year style: nineteen nineteen
-                cur = cur * 100 + v
-            else:
-                out.append(total + cur)
-                total, cur = 0, v
-        elif tok in TENS:
-            v = TENS[tok]
-            if cur < 0:
-                cur = v
-            elif cur > 0 and cur % 100 == 0:  # hundred twenty
-                cur += v
-            elif 0 < cur < 100:  # year style: nineteen eighty
-                cur = cur * 100 + v
-            else:
-                out.append(total + cur)
-                total, cur = 0, v
-        elif tok == "hundred":
+            if tok in ORDINALS:
+                break  # an ordinal ends the number: "fifth", "twenty first"
+            continue
+        if tok == "hundred":
             cur = (cur if cur > 0 else 1) * 100
         elif tok in SCALES:
             total += (cur if cur > 0 else 1) * SCALES[tok]
             cur = -1
-        elif tok == "and" and (cur >= 100 or (cur < 0 and total)) and i + 1 < n and tokens[i + 1] in NUMBER_WORDS:
-            pass  # "one hundred and one"
-        else:
+        elif not _and_continues(tokens, i, cur, total):
             break
         i += 1
     if cur >= 0 or total:

@@ -118,41 +118,46 @@ def _looks_last_first(last: list[str], first: list[str]) -> bool:
     return (last[0] in _PARTICLES or first[-1] in _PARTICLES) and len(first) <= 2
 
 
-@lru_cache(maxsize=65536)
-def people(text: str | None) -> tuple[Person, ...]:
-    """Parse an author/narrator field into persons (several authors, "Last, First", roles)."""
-    if not text:
-        return ()
+def _chunks(text: str) -> list[str]:
+    """Fold a people field and split it where one person ends ("&", ";", "and", roles, dashes)."""
     folded = fold(text)
     folded = re.sub(r"[\(\[][^\)\]]*[\)\]]", " ", folded)
     folded = _ROLE_PHRASE_RE.sub(";", folded)
     if " -" in folded:
         folded = _DASH_BETWEEN_NAMES_RE.sub(";", folded)
-    names: list[str] = []
-    for chunk in _PEOPLE_SPLIT_RE.split(folded):
-        listed = _OTHER_ROLE_RE.search(chunk) is not None and "," in chunk
-        chunk = _ROLE_WORDS_RE.sub(" ", chunk)
-        pieces = [p.strip(" .-") for p in chunk.split(",")]
-        pieces = [p for p in pieces if TOKEN_RE.search(p)]
-        if not pieces:
-            continue
-        # Hyphenated names are one name here ("Sartre, Jean-Paul" is Last, First).
-        toks = [TOKEN_RE.findall(p.replace(".", " ").replace("-", "")) for p in pieces]
-        if len(pieces) == 2 and not listed and _looks_last_first(toks[0], toks[1]):
-            names.append(f"{pieces[1]} {pieces[0]}")
-        elif len(pieces) > 2 and len(pieces) % 2 == 0 and all(len(t) == 1 for t in toks):
-            # "Preston, Douglas, Child, Lincoln"
-            names.extend(f"{pieces[i + 1]} {pieces[i]}" for i in range(0, len(pieces), 2))
-        else:
-            names.extend(pieces)
-    people: list[Person] = []
-    for name in names:
-        if " ".join(TOKEN_RE.findall(name)) in _PLACEHOLDERS:
-            continue
-        person = _person(name)
-        if person is not None and person not in people:
-            people.append(person)
-    return tuple(people)
+    return _PEOPLE_SPLIT_RE.split(folded)
+
+
+def _names_in_chunk(chunk: str) -> list[str]:
+    """The names of one chunk: comma pieces, read as "Last, First" when they look like it."""
+    listed = _OTHER_ROLE_RE.search(chunk) is not None and "," in chunk
+    chunk = _ROLE_WORDS_RE.sub(" ", chunk)
+    pieces = [p.strip(" .-") for p in chunk.split(",")]
+    pieces = [p for p in pieces if TOKEN_RE.search(p)]
+    # Hyphenated names are one name here ("Sartre, Jean-Paul" is Last, First).
+    toks = [TOKEN_RE.findall(p.replace(".", " ").replace("-", "")) for p in pieces]
+    if len(pieces) == 2 and not listed and _looks_last_first(toks[0], toks[1]):
+        return [f"{pieces[1]} {pieces[0]}"]
+    if len(pieces) > 2 and len(pieces) % 2 == 0 and all(len(t) == 1 for t in toks):
+        # "Preston, Douglas, Child, Lincoln"
+        return [f"{pieces[i + 1]} {pieces[i]}" for i in range(0, len(pieces), 2)]
+    return pieces
+
+
+@lru_cache(maxsize=65536)
+def people(text: str | None) -> tuple[Person, ...]:
+    """Parse an author/narrator field into persons (several authors, "Last, First", roles)."""
+    if not text:
+        return ()
+    found: list[Person] = []
+    for chunk in _chunks(text):
+        for name in _names_in_chunk(chunk):
+            if " ".join(TOKEN_RE.findall(name)) in _PLACEHOLDERS:
+                continue
+            person = _person(name)
+            if person is not None and person not in found:
+                found.append(person)
+    return tuple(found)
 
 
 def normalize_author(author: str | None) -> str:

@@ -95,21 +95,12 @@ def _join_compounds(words: list[str], others: list[str]) -> int:
     return joined
 
 
-def _correspond(q: tuple[str, ...], qn: tuple[int, ...], c: tuple[str, ...], cn: tuple[int, ...]) -> float:
-    """Mean word similarity when every word and number of both views has a partner, else 0."""
-    if qn != cn:
-        return 0.0
-    if not q or not c:
-        return 1.0 if not q and not c and qn else 0.0
-    if q == c:
-        return 1.0
-    nq, nc = len(q), len(c)
-    if nq > 2 * nc or nc > 2 * nq:
-        return 0.0  # even joining every word into compounds cannot pair them all
-    # Both are sorted: a merge finds the exact partners, the rest need a compound or fuzzy partner.
+def _unpartnered(q: tuple[str, ...], c: tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """The words of two sorted views without an exact partner in the other (a merge)."""
     left_q: list[str] = []
     left_c: list[str] = []
     i = j = 0
+    nq, nc = len(q), len(c)
     while i < nq and j < nc:
         if q[i] == c[j]:
             i += 1
@@ -122,6 +113,37 @@ def _correspond(q: tuple[str, ...], qn: tuple[int, ...], c: tuple[str, ...], cn:
             j += 1
     left_q.extend(q[i:])
     left_c.extend(c[j:])
+    return left_q, left_c
+
+
+def _fuzzy_total(left_q: list[str], left_c: list[str], total: float) -> float | None:
+    """`total` plus the best one-to-one word similarities (plural, typo); None when a word has no partner."""
+    for word in left_q:
+        best, best_at = 0.0, -1
+        for at, other in enumerate(left_c):
+            sim = token_sim(word, other)
+            if sim > best:
+                best, best_at = sim, at
+        if best_at < 0:
+            return None
+        total += best
+        left_c.pop(best_at)
+    return total
+
+
+def _correspond(q: tuple[str, ...], qn: tuple[int, ...], c: tuple[str, ...], cn: tuple[int, ...]) -> float:
+    """Mean word similarity when every word and number of both views has a partner, else 0."""
+    if qn != cn:
+        return 0.0
+    if not q or not c:
+        return 1.0 if not q and not c and qn else 0.0
+    if q == c:
+        return 1.0
+    nq, nc = len(q), len(c)
+    if nq > 2 * nc or nc > 2 * nq:
+        return 0.0  # even joining every word into compounds cannot pair them all
+    # Both are sorted: a merge finds the exact partners, the rest need a compound or fuzzy partner.
+    left_q, left_c = _unpartnered(q, c)
     if not left_q or not left_c:
         return 0.0  # a word without any partner
     units = nq - len(left_q)
@@ -136,18 +158,11 @@ def _correspond(q: tuple[str, ...], qn: tuple[int, ...], c: tuple[str, ...], cn:
         total += 0.95 * joined
         if len(left_q) != len(left_c):
             return 0.0
-    for word in left_q:
-        best, best_at = 0.0, -1
-        for at, other in enumerate(left_c):
-            sim = token_sim(word, other)
-            if sim > best:
-                best, best_at = sim, at
-        if best_at < 0:
-            return 0.0
-        total += best
-        units += 1
-        left_c.pop(best_at)
-    return total / units if units else 1.0
+    summed = _fuzzy_total(left_q, left_c, total)
+    if summed is None:
+        return 0.0
+    units += len(left_q)
+    return summed / units if units else 1.0
 
 
 def _dice(q: tuple[str, ...], c: tuple[str, ...]) -> float:
