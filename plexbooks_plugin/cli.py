@@ -15,9 +15,10 @@ import click
 
 from . import repository as repo
 from .core import PlexBooksCore
-from .crypto import SecretBox, mask, resolve_secret_key
+from .crypto import mask
 from .db import Database, resolve_database_url
 from .errors import ConfigError, PlexbooksError
+from .keys import key_sources, secret_box, sqlite_file, user_config_dir
 from .public_json import library_item_json, request_json
 from .settings import PUBLIC_KEYS, SPECS, spec_for
 
@@ -119,12 +120,23 @@ def one_line_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_core(database_url: str | None, *, migrate: bool = True) -> PlexBooksCore:
-    """Open the database the way every command does, bringing it to head first."""
-    db = Database(resolve_database_url(database_url))
-    if migrate:
-        db.upgrade()
-    box = SecretBox(resolve_secret_key(None, os.environ.get("PLEXBOOKS_INSTANCE_PATH", "instance")))
+def open_core(database_url: str | None, *, writer: bool) -> PlexBooksCore:
+    """Open the database the way every command does, bringing it to head first.
+
+    A reader (`writer=False`) creates nothing: no folder, no database file, no key file.
+    """
+    url = resolve_database_url(database_url, create_folder=writer)
+    database_file = sqlite_file(url)
+    if not writer and database_file is not None and not database_file.is_file():
+        raise ConfigError(
+            f"no plexbooks database at {database_file}: pass --database-url (or set PLEXBOOKS_DATABASE_URL), "
+            "or create it with `plexbooks db upgrade`"
+        )
+    db = Database(url)
+    click.get_current_context().call_on_close(db.dispose)  # SQLite removes its -wal/-shm files on close
+    db.upgrade()
+    sources = key_sources(None, database_url=url, folder=user_config_dir())
+    box = secret_box(db, sources, writer=writer)
     return PlexBooksCore(
         db,
         box,
@@ -179,7 +191,7 @@ def config_set(key: str, value: str, database_url: str | None) -> None:
     spec = spec_for(key)
     if not spec.public:
         raise ConfigError(f"{key} is managed by plexbooks; known settings: {', '.join(PUBLIC_KEYS)}")
-    core = open_core(database_url)
+    core = open_core(database_url, writer=True)
     core.set_setting(key, value)
     shown = mask(value) if spec.secret else core.get_setting(key)
     click.echo(f"{key} = {shown}")
@@ -192,7 +204,7 @@ def config_set(key: str, value: str, database_url: str | None) -> None:
 def config_get(key: str, database_url: str | None) -> None:
     """Print a setting (secrets masked)."""
     spec = spec_for(key)
-    core = open_core(database_url)
+    core = open_core(database_url, writer=False)
     value = core.get_setting(key)
     click.echo(mask(value) if spec.secret else ("" if value is None else value))
 
@@ -202,7 +214,7 @@ def config_get(key: str, database_url: str | None) -> None:
 @one_line_errors
 def config_list(database_url: str | None) -> None:
     """Print every setting (secrets masked)."""
-    core = open_core(database_url)
+    core = open_core(database_url, writer=False)
     for key in PUBLIC_KEYS:
         value = core.get_setting(key)
         shown = mask(value) if SPECS[key].secret else ("" if value is None else value)
@@ -223,7 +235,7 @@ def library() -> None:
 @one_line_errors
 def library_list(as_json: bool, database_url: str | None) -> None:
     """List the mirrored audiobooks."""
-    core = open_core(database_url)
+    core = open_core(database_url, writer=False)
     with core.session() as session:
         items = [library_item_json(item) for item in repo.iter_library(session)]
     if as_json:
@@ -245,7 +257,7 @@ def requests_group() -> None:
 @one_line_errors
 def requests_list(as_json: bool, database_url: str | None) -> None:
     """List tracked requests and their status."""
-    core = open_core(database_url)
+    core = open_core(database_url, writer=False)
     with core.session() as session:
         items = [request_json(r) for r in repo.list_requests(session)]
     if as_json:
@@ -267,7 +279,7 @@ def scan(recent: bool, confirm_removal: bool, database_url: str | None) -> None:
     """Scan the Plex library now and print the summary as JSON."""
     from .scanner import run_scan
 
-    core = open_core(database_url)
+    core = open_core(database_url, writer=True)
     summary = run_scan(core, "recent" if recent else "full", triggered_by="cli", confirm_removal=confirm_removal)
     click.echo(json.dumps(summary))
 

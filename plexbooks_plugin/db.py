@@ -22,13 +22,14 @@ VERSION_TABLE = "plexbooks_alembic_version"
 DEFAULT_SQLITE_PATH = Path("instance") / "plexbooks.db"
 
 
-def resolve_database_url(explicit: str | None = None) -> str:
+def resolve_database_url(explicit: str | None = None, *, create_folder: bool = True) -> str:
     """Return the URL the CLI uses: explicit, else PLEXBOOKS_DATABASE_URL, else ./instance/plexbooks.db."""
     url = explicit or os.environ.get("PLEXBOOKS_DATABASE_URL")
     if url:
         return url
-    DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
+    if create_folder:
+        DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_SQLITE_PATH.absolute()}"
 
 
 def _enable_sqlite_concurrency(engine: Engine) -> None:

@@ -10,8 +10,8 @@ from typing import Any
 from flask import Flask, current_app
 
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
-from .crypto import SecretBox, resolve_secret_key
 from .db import Database
+from .keys import key_sources, secret_box
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,10 @@ class PlexBooks:
         app.config["PLEXBOOKS_DATABASE_URL"] = default_database_url(app)
 
         db = Database(app.config["PLEXBOOKS_DATABASE_URL"])
-        box = SecretBox(resolve_secret_key(app.config, app.instance_path))
+        if app.config["PLEXBOOKS_AUTO_MIGRATE"]:
+            db.upgrade()
+        sources = key_sources(app.config, database_url=db.url, folder=Path(app.instance_path))
+        box = secret_box(db, sources, writer=True)
         core = PlexBooksCore(
             db,
             box,
@@ -80,8 +83,6 @@ class PlexBooks:
         from .hooks import set_default_core
 
         set_default_core(core)  # hooks called outside an app context use the latest core
-        if app.config["PLEXBOOKS_AUTO_MIGRATE"]:
-            db.upgrade()
 
         from . import auth, views
 

@@ -17,7 +17,7 @@ from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from .. import repository as repo
-from ..crypto import read_or_create_key_file, resolve_secret_key
+from ..crypto import read_or_create_key_file
 from ..db import resolve_database_url
 from ..errors import PlexbooksError, ScanRunning
 from ..extension import get_core
@@ -83,8 +83,6 @@ def create_demo_app(
     )
     app.config.update(
         SECRET_KEY=session_secret(instance),
-        # The same key file the CLI reads, so `plexbooks scan` works on the demo database too.
-        PLEXBOOKS_SECRET_KEY=resolve_secret_key({}, instance),
         PLEXBOOKS_DATABASE_URL=database_url or f"sqlite:///{instance / 'plexbooks.db'}",
         PLEXBOOKS_PLEX_TV_URL=plex.url,
         PLEXBOOKS_PLEX_APP_URL=plex.url,
