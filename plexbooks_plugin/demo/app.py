@@ -18,8 +18,7 @@ from wtforms import ValidationError
 
 from .. import repository as repo
 from ..crypto import read_or_create_key_file
-from ..db import resolve_database_url
-from ..errors import PlexbooksError, ScanRunning
+from ..errors import ConfigError, PlexbooksError, ScanRunning
 from ..extension import get_core
 from ..fakeplex import FakePlex
 from .catalog import CatalogBook, build_catalog
@@ -30,6 +29,7 @@ log = logging.getLogger(__name__)
 HOST_NAME = "Shelf"
 SESSION_KEY_FILE = "demo-session.key"
 AUDIOBOOK_ROOT = "/data/Audiobooks"
+DEMO_MARKER = "demo_database"  # a setting only the demo writes
 
 
 def session_secret(instance_path: Path) -> str:
@@ -54,10 +54,26 @@ class DemoState:
             self.events.appendleft({"at": time.time(), "text": text, **extra})
 
 
+def demo_home() -> Path:
+    """The demo's own instance folder: ``$XDG_DATA_HOME/plexbooks/demo`` (default ``~/.local/share/...``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).absolute() / "plexbooks" / "demo"
+
+
 def configure_plugin(app: Flask, plex: FakePlex) -> None:
-    """Point plexbooks at the emulator: URL and token on every start (the port changes), library once."""
+    """Point plexbooks at the emulator: URL and token on every start (the port changes), library once.
+
+    Refuses a database that holds a configuration the demo did not write: the demo must never
+    replace a real server's URL and token.
+    """
     core = get_core(app)
     with core.session() as session:
+        if repo.get_setting(session, "plex_url") and repo.get_setting(session, DEMO_MARKER) != "true":
+            raise ConfigError(
+                f"{core.db.url.split('@')[-1]} holds a Plex configuration the demo did not write; "
+                "the demo keeps its own database (leave out --database-url)"
+            )
+        repo.set_setting(session, DEMO_MARKER, "true")
         repo.set_setting(session, "plex_url", plex.url, core.box)
         repo.set_setting(session, "plex_token", plex.token, core.box)
         if not repo.get_setting(session, "library_id"):
@@ -69,13 +85,17 @@ def create_demo_app(
     plex: FakePlex,
     *,
     database_url: str | None = None,
-    instance_path: str | Path = "instance",
+    instance_path: str | Path | None = None,
     scheduler: bool = True,
     catalog_size: int = 30,
     **config: Any,
 ) -> Flask:
-    """Build the demo host with plexbooks mounted from plugin.yaml and pointed at `plex`."""
-    instance = Path(instance_path).resolve()
+    """Build the demo host with plexbooks mounted from plugin.yaml and pointed at `plex`.
+
+    Its database is `database_url`, else SQLite in its instance folder (default `demo_home()`);
+    never PLEXBOOKS_DATABASE_URL.
+    """
+    instance = Path(instance_path or demo_home()).resolve()
     templates = str(files("plexbooks_plugin.templates"))
     app = Flask(
         "plexbooks_demo", instance_path=str(instance), template_folder=templates,
@@ -83,7 +103,7 @@ def create_demo_app(
     )
     app.config.update(
         SECRET_KEY=session_secret(instance),
-        PLEXBOOKS_DATABASE_URL=database_url or f"sqlite:///{instance / 'plexbooks.db'}",
+        PLEXBOOKS_DATABASE_URL=demo_database_url(database_url, instance),
         PLEXBOOKS_PLEX_TV_URL=plex.url,
         PLEXBOOKS_PLEX_APP_URL=plex.url,
         PLEXBOOKS_SCHEDULER=scheduler,
@@ -236,8 +256,8 @@ def _register_routes(app: Flask, state: DemoState) -> None:
 
 
 def demo_database_url(database_url: str | None, instance_path: Path) -> str:
-    """The demo's database: as given, else PLEXBOOKS_DATABASE_URL, else SQLite in the instance folder."""
-    if database_url or os.environ.get("PLEXBOOKS_DATABASE_URL"):
-        return resolve_database_url(database_url)
+    """The demo's database: as given, else SQLite in its instance folder (never PLEXBOOKS_DATABASE_URL)."""
+    if database_url:
+        return database_url
     instance_path.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(instance_path / 'plexbooks.db').resolve()}"
