@@ -31,6 +31,9 @@ DEFAULT_PLEX_APP_URL = "https://app.plex.tv"
 # page commits well within a second). Kept short: right after a full scan, a longer margin would
 # re-read (and so rebuild from) the whole scan at every sync.
 INDEX_SYNC_MARGIN = timedelta(seconds=5)
+KEY_PROBLEM_ADVICE = (
+    "Enter the Plex token again in Settings (or sign in with Plex there), or restore the key it was saved with."
+)
 # More changed rows than this (and than half the index) rebuild the index instead of patching it.
 INDEX_REBUILD_MIN = 5000
 
@@ -94,6 +97,16 @@ class PlexBooksCore:
         """Say whether a server URL and a token are stored."""
         with self.session() as session:
             return bool(repo.get_setting(session, "plex_url") and repo.get_setting(session, "plex_token", self.box))
+
+    def plex_configuration(self) -> tuple[bool, str | None]:
+        """(whether a server and token are stored, why the stored token cannot be read, else None).
+
+        A token that no longer decrypts (its key changed) is a problem pages show, not a 500.
+        """
+        try:
+            return self.plex_configured(), None
+        except ConfigError as err:
+            return False, f"{err}. {KEY_PROBLEM_ADVICE}"
 
     def plex_client(self, url: str | None = None, token: str | None = None) -> PlexClient:
         """Build a client for the configured server (or for `url`/`token` while testing a connection)."""

@@ -194,8 +194,9 @@ def _register_routes(app: Flask, state: DemoState) -> None:
         core = get_core()
         with core.session() as session:
             library_count = repo.count_library(session)
-            configured = bool(repo.get_setting(session, "library_id")) and core.plex_configured()
+            has_library = bool(repo.get_setting(session, "library_id"))
             last_run = repo.latest_scan_run(session, status="succeeded")
+        plex_ready, key_problem = core.plex_configuration()
         role = current_role()
         from flask_login import current_user
 
@@ -206,7 +207,8 @@ def _register_routes(app: Flask, state: DemoState) -> None:
             role=role,
             user_name=getattr(current_user, "username", None) if role else None,
             library_count=library_count,
-            configured=configured,
+            configured=has_library and plex_ready,
+            key_problem=key_problem,
             scanned=last_run is not None,
             plex=state.plex,
             host_name=HOST_NAME,

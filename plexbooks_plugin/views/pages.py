@@ -35,7 +35,9 @@ def scan_panel_context() -> dict[str, Any]:
         running = repo.running_scan_run(session)
         library_count = repo.count_library(session)
         library_id = repo.get_setting(session, "library_id")
-        configured = bool(repo.get_setting(session, "plex_url")) and core.plex_configured()
+        has_url = bool(repo.get_setting(session, "plex_url"))
+    configured, key_problem = core.plex_configuration() if has_url else (False, None)
+    with core.session() as session:
         schedule = {
             "full_scan_hours": repo.get_setting(session, "full_scan_hours"),
             "recent_scan_minutes": repo.get_setting(session, "recent_scan_minutes"),
@@ -46,6 +48,7 @@ def scan_panel_context() -> dict[str, Any]:
         "library_count": library_count,
         "library_id": library_id,
         "configured": configured,
+        "key_problem": key_problem,
         "pending": pending_removal(core),
         "schedule": schedule,
     }
