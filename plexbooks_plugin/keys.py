@@ -16,18 +16,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import inspect
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
-from . import repository as repo
+from . import store as repo
+from .const import SettingKey
 from .crypto import KeyRing, SecretBox, SecretKey, read_or_create_key_file
-from .db import Database
+from .db import VERSION_TABLE, Database
 from .errors import ConfigError
 from .settings import SECRET_KEYS
 
 KEY_FILE_NAME = "plexbooks.key"
-KEY_FILE_SETTING = "secret_key_file"
+KEY_FILE_SETTING = SettingKey.SECRET_KEY_FILE
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,7 @@ def adopt_key(db: Database, sources: KeySources) -> KeyRing:
 
 def secret_box(db: Database, sources: KeySources, *, writer: bool) -> SecretBox:
     """The box of a process: writers adopt the key now (when the tables exist); readers load it on first use."""
-    if writer and db.is_current():
+    if writer and inspect(db.engine).has_table(VERSION_TABLE):
         return SecretBox(adopt_key(db, sources))
 
     def load() -> KeyRing:

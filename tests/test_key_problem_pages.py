@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.crypto import SecretBox
 from plexbooks_plugin.demo import create_demo_app
 from plexbooks_plugin.extension import get_core
