@@ -6,7 +6,7 @@
 3. page through Plex (`full` or `recent`), storing each page in its own transaction;
 4. full scans only: remove the rows the scan did not see, unless `services.removal` says that looks
    like a mistake (then the removal waits in the ``pending_removal`` setting for confirmation);
-5. reconcile (`services.reconcile`): downloaded requests now in the library become available.
+5. reconcile (`services.reconcile`): waiting requests now in the library become available.
 """
 
 from __future__ import annotations

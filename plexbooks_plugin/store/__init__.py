@@ -41,13 +41,13 @@ from .library import (
 from .requests import (
     TERMINAL_STATUSES,
     create_request,
-    downloaded_requests,
     get_request,
     list_requests,
     mark_available,
     mark_downloaded,
     open_requests,
     set_request_status,
+    waiting_requests,
 )
 from .scan_runs import (
     fail_abandoned_runs,
@@ -89,7 +89,6 @@ __all__ = [
     "count_library",
     "count_unseen",
     "create_request",
-    "downloaded_requests",
     "fail_abandoned_runs",
     "finish_scan_run",
     "get_json_setting",
@@ -136,4 +135,5 @@ __all__ = [
     "upsert_catalog_items",
     "upsert_library_page",
     "upsert_user",
+    "waiting_requests",
 ]
