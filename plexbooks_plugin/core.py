@@ -6,8 +6,9 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from typing import Any
 
 import requests
 from sqlalchemy.orm import Session
@@ -56,6 +57,8 @@ class PlexBooksCore:
         self.holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.index_cache = IndexCache()
         self.scan_threads = ScanThreads()  # this runtime's background scans (scanning.start_scan)
+        # What signal receivers run inside: the extension sets the host app's context here.
+        self.host_context: Callable[[], AbstractContextManager[Any]] = nullcontext
 
     @contextmanager
     def session(self) -> Iterator[Session]:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import AbstractContextManager, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, has_app_context
 
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
 from .db import Database
@@ -40,6 +42,13 @@ def default_database_url(app: Flask) -> str:
 def _is_reloader_parent(app: Flask) -> bool:
     """Werkzeug's reloader runs the app twice; only the child (WERKZEUG_RUN_MAIN) should schedule."""
     return bool(app.debug) and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
+
+
+def host_app_context(app: Flask) -> AbstractContextManager[Any]:
+    """`app`'s context for code that runs outside a request (scans, hooks): already inside it, nothing new."""
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        return nullcontext()
+    return app.app_context()
 
 
 class PlexBooks:
@@ -78,6 +87,7 @@ class PlexBooks:
             plex_timeout=tuple(app.config["PLEXBOOKS_PLEX_TIMEOUT"]),  # type: ignore[arg-type]
             plex_retries=int(app.config["PLEXBOOKS_PLEX_RETRIES"]),
         )
+        core.host_context = partial(host_app_context, app)
         state = PlexBooksState(app, core)
         app.extensions[EXTENSION_KEY] = state
         from .hooks import set_default_core

@@ -100,7 +100,8 @@ def rematch_catalog_quietly(core: PlexBooksCore) -> None:
 def match_downloaded_requests(core: PlexBooksCore) -> list[tuple[str, str]]:
     """Flip waiting requests (any status but cancelled/available) the library now holds to available.
 
-    Returns (request id, rating key) of each flip; `request_available` goes out after the flips commit.
+    Returns (request id, rating key) of each flip; `request_available` goes out inside the host
+    app's context (receivers may use Flask-SQLAlchemy and the like), after the flips commit.
     """
     with core.session() as session:
         waiting = repo.waiting_requests(session)
@@ -125,7 +126,8 @@ def match_downloaded_requests(core: PlexBooksCore) -> list[tuple[str, str]]:
     # Only now is the flip committed: receivers may read it back.
     for request_id, rating_key in flipped:
         try:
-            signals.request_available.send(core, request_id=request_id, rating_key=rating_key)
+            with core.host_context():
+                signals.request_available.send(core, request_id=request_id, rating_key=rating_key)
         except Exception:
             log.exception("a request_available receiver failed for request %s", request_id)
     return flipped
