@@ -23,6 +23,7 @@ from .matching import LibraryIndex
 from .models import utcnow
 from .plex.client import PlexClient
 from .plex.plextv import PlexTV
+from .plex.transport import DEFAULT_DEADLINE
 from .scanning.threads import ScanThreads
 
 KEY_PROBLEM_ADVICE = (
@@ -43,6 +44,7 @@ class PlexBooksCore:
         http_session: requests.Session | None = None,
         plex_timeout: tuple[float, float] = (5.0, 30.0),
         plex_retries: int = 2,
+        plex_deadline: float | None = DEFAULT_DEADLINE,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
@@ -52,6 +54,7 @@ class PlexBooksCore:
         self.http_session = http_session
         self.plex_timeout = plex_timeout
         self.plex_retries = plex_retries
+        self.plex_deadline = plex_deadline  # seconds one Plex request may take in all
         self.clock = clock  # the time leases are taken and judged at (tests drive it)
         # Unique per process and per core, so leases tell workers (and tests' cores) apart.
         self.holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
@@ -118,6 +121,7 @@ class PlexBooksCore:
             raise ConfigError("no Plex token is stored yet: sign in with Plex or paste a token in Settings")
         return PlexClient(
             url, token, session=self.http_session, timeout=self.plex_timeout, retries=self.plex_retries,
+            deadline=self.plex_deadline,
             client_identifier=identifier,
         )
 

@@ -14,6 +14,7 @@ from flask import Flask, current_app, has_app_context
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
 from .db import Database
 from .keys import key_sources, secret_box
+from .plex.transport import DEFAULT_DEADLINE
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +73,7 @@ class PlexBooks:
         app.config.setdefault("PLEXBOOKS_AUTO_MIGRATE", True)
         app.config.setdefault("PLEXBOOKS_PLEX_TIMEOUT", (5.0, 30.0))
         app.config.setdefault("PLEXBOOKS_PLEX_RETRIES", 2)
+        app.config.setdefault("PLEXBOOKS_PLEX_DEADLINE", DEFAULT_DEADLINE)
         app.config["PLEXBOOKS_DATABASE_URL"] = default_database_url(app)
 
         db = Database(app.config["PLEXBOOKS_DATABASE_URL"])
@@ -86,6 +88,7 @@ class PlexBooks:
             plex_app_url=app.config["PLEXBOOKS_PLEX_APP_URL"],
             plex_timeout=tuple(app.config["PLEXBOOKS_PLEX_TIMEOUT"]),  # type: ignore[arg-type]
             plex_retries=int(app.config["PLEXBOOKS_PLEX_RETRIES"]),
+            plex_deadline=float(app.config["PLEXBOOKS_PLEX_DEADLINE"]),
         )
         core.host_context = partial(host_app_context, app)
         state = PlexBooksState(app, core)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import fnmatch
 import threading
+import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 KINDS = frozenset(
     {
@@ -18,6 +19,10 @@ KINDS = frozenset(
         "deep_xml",  # 200 XML nested `depth` elements deep
         "huge",  # 200 with a `size`-byte body streamed lazily (never held in memory)
         "unauthorized",  # 401, as for a revoked token
+        "trickle",  # the normal answer, one byte every `delay` seconds (per-read timeouts never fire)
+        "hold",  # wait until `gate` is set (a stalled server the test releases), then answer normally
+        "unpaged",  # a listing answered whole, whatever X-Plex-Container-Start/Size asked
+        "stuck_paging",  # a listing that ignores the offset (always the first page) and claims `size` items
     }
 )
 ALIASES = {
@@ -48,6 +53,8 @@ class Fault:
     with_length: bool = False  # send Content-Length with a huge body (else chunked)
     depth: int = 50_000
     hits: int = 0
+    gate: threading.Event | None = None  # "hold": released by the test
+    entered: threading.Event = field(default_factory=threading.Event)  # set when the fault fires
 
     def matches(self, path: str, start: int | None, size: int | None) -> bool:
         """Whether this fault applies to a request."""
@@ -61,6 +68,14 @@ class Fault:
             if start != self.on_page * size:
                 return False
         return True
+
+
+def trickle(body: bytes, interval: float) -> Iterator[bytes]:
+    """`body` one byte at a time, `interval` seconds apart."""
+    for index in range(len(body)):
+        if index:
+            time.sleep(interval)
+        yield body[index : index + 1]
 
 
 class FaultBox:
@@ -87,6 +102,7 @@ class FaultBox:
             for fault in self.faults:
                 if fault.matches(path, start, size):
                     fault.hits += 1
+                    fault.entered.set()
                     if fault.count is not None:
                         fault.count -= 1
                         if fault.count <= 0:

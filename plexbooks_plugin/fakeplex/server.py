@@ -24,7 +24,7 @@ from werkzeug.wrappers import Request, Response
 from ..plex.redact import redact
 from . import render
 from .accounts import Accounts, PlexTvUser, iso
-from .faults import ENTITY_BOMB, HTML_PORTAL, Fault, FaultBox, deep_xml, huge_body, normalise_kind
+from .faults import ENTITY_BOMB, HTML_PORTAL, Fault, FaultBox, deep_xml, huge_body, normalise_kind, trickle
 from .library import FakeAlbum, FakeArtist, FakeSection, hex_id, split_track_key
 from .store import AUDIOBOOK_SECTION, BadSort, FakeLibrary
 
@@ -286,8 +286,10 @@ class FakePlex:
         size: int = 200 * 1024 * 1024,
         with_length: bool = False,
         depth: int = 50_000,
+        gate: threading.Event | None = None,
     ) -> Fault:
-        """Arm a fault (latency, status, drop, truncate, html, entity_bomb, deep_xml, huge, unauthorized)."""
+        """Arm a fault (latency, status, drop, truncate, html, entity_bomb, deep_xml, huge, unauthorized,
+        trickle, hold, unpaged, stuck_paging; see faults.KINDS)."""
         resolved, code = normalise_kind(kind, status)
         return self.faults.add(
             Fault(
@@ -300,6 +302,7 @@ class FakePlex:
                 size=size,
                 with_length=with_length,
                 depth=depth,
+                gate=gate,
             )
         )
 
@@ -400,6 +403,13 @@ class FakePlex:
         """Render a listing, paged exactly when X-Plex-Container-Start/Size was asked."""
         paging = _paging(request)
         total = len(items)
+        claimed = total
+        fault = request.environ.get("fakeplex.paging_fault")
+        if fault is not None and paging is not None:
+            if fault.kind == "unpaged":
+                paging = (0, None)
+            else:  # stuck_paging: the first page again, whatever the offset, and a made-up total
+                paging, claimed = (0, paging[1]), fault.size
         if paging is None:
             start = 0
             page = items if default_limit is None else items[:default_limit]
@@ -408,19 +418,35 @@ class FakePlex:
             page = items[start : start + size] if size is not None else items[start:]
         head: dict[str, Any] = {"size": len(page)}
         if paging is not None:
-            head["totalSize"] = total
-            head["offset"] = start
+            head["totalSize"] = claimed
+            if fault is None:
+                head["offset"] = start
         head.update(container)
         response = self._pms(request, head, [to_dict(item) for item in page])
         if paging is not None:
             response.headers["X-Plex-Container-Start"] = str(start)
-            response.headers["X-Plex-Container-Total-Size"] = str(total)
+            response.headers["X-Plex-Container-Total-Size"] = str(claimed)
         return response
 
     def _fault_response(self, fault: Fault, request: Request) -> Response | None:
+        kind = fault.kind
+        if kind in ("unpaged", "stuck_paging"):
+            request.environ["fakeplex.paging_fault"] = fault  # _listing answers accordingly
+            return None
+        if kind == "hold":
+            if fault.gate is not None:
+                fault.gate.wait(timeout=60)  # a forgotten gate must not hang the server for ever
+            return None
+        if kind == "trickle":
+            normal = self._route(request)
+            body = normal.get_data()
+            headers = [(k, v) for k, v in normal.headers.items() if k.lower() != "content-length"]
+            response = Response(trickle(body, fault.delay), status=normal.status_code, headers=headers,
+                                direct_passthrough=True)
+            response.headers["Content-Length"] = str(len(body))
+            return response
         if fault.delay:
             time.sleep(fault.delay)
-        kind = fault.kind
         if kind == "latency":
             return None
         if kind == "status":
