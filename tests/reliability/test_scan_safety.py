@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.const import SCAN_LEASE, SCAN_LEASE_TTL
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.crypto import SecretBox
@@ -183,3 +184,40 @@ def test_cancelling_a_running_scan_stops_it_and_keeps_what_it_stored(
     assert not cancel_scan(core, run_id)  # only a running scan can be cancelled
     assert run_scan(core, "full")["total"] == 20  # the next scan runs normally
     assert run_of(core, run_id).status == "cancelled"
+
+
+# ---------------------------------------------------------------- item 6: listings that ignore paging
+
+
+def test_a_listing_that_ignores_the_page_size_is_stored_in_batches(
+    fake_plex_factory: FakePlexFactory, database: Database, box: SecretBox, monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    fake = fake_plex_factory(items=1200)
+    core = configure(PlexBooksCore(database, box), fake)
+    fake.set_fault("unpaged", on_path=LISTING)
+    sizes: list[int] = []
+    real = repo.upsert_library_page
+
+    def spy(session: Any, section: str, items: Any, scan_id: Any) -> Any:
+        sizes.append(len(items))
+        return real(session, section, items, scan_id)
+
+    monkeypatch.setattr(repo, "upsert_library_page", spy)
+    summary = run_scan(core, "full", page_size=500)
+    assert len(fake.requests_to("/library/sections/4/all")) == 1  # one answer held everything
+    assert sizes == [500, 500, 200]  # stored in batches of the page size, never row by row
+    assert "one by one" not in caplog.text
+    assert summary["total"] == summary["new"] == 1200 and len(set(library_keys(core))) == 1200
+
+
+def test_a_listing_that_ignores_the_offset_is_refused(fake: FakePlex, database: Database, box: SecretBox) -> None:
+    core = configure(PlexBooksCore(database, box), fake)
+    run_scan(core, "full")
+    fake.set_fault("stuck_paging", on_path=LISTING, size=10_000_000)
+    with pytest.raises(ScanFailed, match="ignored paging") as failure:
+        run_scan(core, "full", page_size=5)
+    assert "claiming 10,000,000" in str(failure.value)
+    assert len(fake.requests_to("/library/sections/4/all")) <= 3  # gave up at once, not after 2 million pages
+    assert len(library_keys(core)) == 20  # a failed listing removes nothing
+    assert [run.status for run in runs(core)] == ["succeeded", "failed"]
