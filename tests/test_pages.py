@@ -298,6 +298,14 @@ def test_scan_panel_shows_a_running_scan_for_live_polling(app: Flask, admin: Fla
     assert f'data-running-id="{run.id}"' in page
     assert "1,250 of 48,000 books" in page
     assert 'data-status-url="/plexbooks/api/scan/0"' in page
+    # A Cancel button for the running run (issue 12, item 5), working without the script too.
+    assert f'action="/plexbooks/scan/{run.id}/cancel"' in page
+    response = admin.post(f"/plexbooks/scan/{run.id}/cancel")
+    assert response.status_code == 302
+    after = html_of(admin.get("/plexbooks/scan"))
+    assert "was cancelled" in after and "pb-pill--cancelled" in after
+    with app_core(app).session() as session:
+        assert repo.get_scan_run(session, run.id).status == "cancelled"  # type: ignore[union-attr]
 
 
 def test_scan_panel_warns_about_a_held_back_removal(app: Flask, admin: FlaskClient) -> None:
