@@ -63,6 +63,8 @@ class PlexBooks:
             )
         app.config.setdefault("PLEXBOOKS_URL_PREFIX", "/plexbooks")
         app.config.setdefault("PLEXBOOKS_SCHEDULER", not app.config.get("TESTING", False))
+        # Saving a new server or library starts a full scan (tests opt in, so no scan outlives its test).
+        app.config.setdefault("PLEXBOOKS_SCAN_ON_SAVE", not app.config.get("TESTING", False))
         app.config.setdefault("PLEXBOOKS_PLEX_TV_URL", DEFAULT_PLEX_TV_URL)
         app.config.setdefault("PLEXBOOKS_PLEX_APP_URL", DEFAULT_PLEX_APP_URL)
         app.config.setdefault("PLEXBOOKS_AUTO_MIGRATE", True)
