@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
-from collections.abc import Callable
+import sys
+import traceback
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any, TypeVar
 
@@ -14,9 +17,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from . import store as repo
 from .const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL
 from .core import PlexBooksCore
-from .crypto import SecretBox, mask, resolve_secret_key
+from .crypto import mask
 from .db import Database, resolve_database_url
 from .errors import ConfigError, PlexbooksError
+from .keys import key_sources, secret_box, sqlite_file, user_config_dir
 from .plex.redact import error_line
 from .public_json import library_item_json, request_json
 from .scanning import run_scan
@@ -32,14 +36,64 @@ database_option = click.option(
 )
 
 
+PORT = click.IntRange(0, 65535)  # 0: any free port
+DEMO_ITEMS = click.IntRange(1, 100_000)
+EMULATOR_ITEMS = click.IntRange(0, 1_000_000)
+# -v given to the group: log to stderr and show tracebacks (set by `main`, read when a command fails).
+_verbosity = {"level": 0}
+
+
+def configure_logging(verbose: int) -> None:
+    """Quiet by default (a failure is the one error line); -v logs INFO, -vv DEBUG to stderr."""
+    root = logging.getLogger()
+    if verbose:
+        logging.basicConfig(
+            level=logging.DEBUG if verbose > 1 else logging.INFO,
+            format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        )
+        root.setLevel(logging.DEBUG if verbose > 1 else logging.INFO)
+    elif not root.handlers:
+        # Without any handler, logging's last resort would print warnings (retries, the failed run)
+        # on stderr next to the command's own error line.
+        root.addHandler(logging.NullHandler())
+
+
+class OneLineGroup(click.Group):
+    """A command group whose failures, usage errors included, print one line on stderr (more with -v)."""
+
+    def main(self, args: Sequence[str] | None = None, *rest: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        """Run the command; turn any failure into 'plexbooks: error: ...' and its exit status."""
+        _verbosity["level"] = 0
+        kwargs["standalone_mode"] = False
+        try:
+            result = super().main(args, *rest, **kwargs)
+        except click.exceptions.Abort:
+            click.echo("plexbooks: error: aborted", err=True)
+            sys.exit(1)
+        except click.UsageError as err:
+            hint = f" (see '{err.ctx.command_path} --help')" if err.ctx is not None else ""
+            _fail(err, f"{err.format_message()}{hint}", err.exit_code)
+        except click.ClickException as err:
+            _fail(err, err.format_message(), err.exit_code)
+        except Exception as err:  # a bug: still one line, the traceback with -v
+            _fail(err, f"unexpected {type(err).__name__}: {err} (run with -v for the traceback)", 1)
+        if isinstance(result, int):  # --help and --version end with click's Exit, returned as its code
+            sys.exit(result)
+        return result
+
+
+def _fail(err: BaseException, message: str, exit_code: int) -> None:
+    if _verbosity["level"]:
+        traceback.print_exception(err.__cause__ or err, file=sys.stderr)
+    first_line = (message.strip().splitlines() or [""])[0]
+    click.echo(f"plexbooks: error: {first_line}", err=True)
+    sys.exit(exit_code)
+
+
 class UsageFailure(click.ClickException):
     """A one-line error with exit status 2 (bad URL, unknown key, bad value)."""
 
     exit_code = 2
-
-    def show(self, file: Any = None) -> None:
-        """Print 'plexbooks: error: ...' on one line."""
-        click.echo(f"plexbooks: error: {self.message}", err=True)
 
 
 class RunFailure(UsageFailure):
@@ -67,12 +121,23 @@ def one_line_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def open_core(database_url: str | None, *, migrate: bool = True) -> PlexBooksCore:
-    """Open the database the way every command does, bringing it to head first."""
-    db = Database(resolve_database_url(database_url))
-    if migrate:
-        db.upgrade()
-    box = SecretBox(resolve_secret_key(None, os.environ.get("PLEXBOOKS_INSTANCE_PATH", "instance")))
+def open_core(database_url: str | None, *, writer: bool) -> PlexBooksCore:
+    """Open the database the way every command does, bringing it to head first.
+
+    A reader (`writer=False`) creates nothing: no folder, no database file, no key file.
+    """
+    url = resolve_database_url(database_url, create_folder=writer)
+    database_file = sqlite_file(url)
+    if not writer and database_file is not None and not database_file.is_file():
+        raise ConfigError(
+            f"no plexbooks database at {database_file}: pass --database-url (or set PLEXBOOKS_DATABASE_URL), "
+            "or create it with `plexbooks db upgrade`"
+        )
+    db = Database(url)
+    click.get_current_context().call_on_close(db.dispose)  # SQLite removes its -wal/-shm files on close
+    db.upgrade()
+    sources = key_sources(None, database_url=url, folder=user_config_dir())
+    box = secret_box(db, sources, writer=writer)
     return PlexBooksCore(
         db,
         box,
@@ -81,10 +146,13 @@ def open_core(database_url: str | None, *, migrate: bool = True) -> PlexBooksCor
     )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plexbooks")
-def main() -> None:
+@click.option("-v", "--verbose", count=True, help="Log what happens on stderr (-vv: debug) and show tracebacks.")
+def main(verbose: int) -> None:
     """plexbooks: keep a Plex audiobook library mirrored for your request manager."""
+    _verbosity["level"] = verbose
+    configure_logging(verbose)
 
 
 # ------------------------------------------------------------------ db
@@ -113,7 +181,8 @@ def config() -> None:
     """Read and change settings."""
 
 
-@config.command("set")
+# ignore_unknown_options: a value such as "-5" is the VALUE (then refused by validation), not an option.
+@config.command("set", context_settings={"ignore_unknown_options": True})
 @click.argument("key")
 @click.argument("value")
 @database_option
@@ -123,7 +192,7 @@ def config_set(key: str, value: str, database_url: str | None) -> None:
     spec = spec_for(key)
     if not spec.public:
         raise ConfigError(f"{key} is managed by plexbooks; known settings: {', '.join(PUBLIC_KEYS)}")
-    core = open_core(database_url)
+    core = open_core(database_url, writer=True)
     core.set_setting(key, value)
     shown = mask(value) if spec.secret else core.get_setting(key)
     click.echo(f"{key} = {shown}")
@@ -136,7 +205,7 @@ def config_set(key: str, value: str, database_url: str | None) -> None:
 def config_get(key: str, database_url: str | None) -> None:
     """Print a setting (secrets masked)."""
     spec = spec_for(key)
-    core = open_core(database_url)
+    core = open_core(database_url, writer=False)
     value = core.get_setting(key)
     click.echo(mask(value) if spec.secret else ("" if value is None else value))
 
@@ -146,7 +215,7 @@ def config_get(key: str, database_url: str | None) -> None:
 @one_line_errors
 def config_list(database_url: str | None) -> None:
     """Print every setting (secrets masked)."""
-    core = open_core(database_url)
+    core = open_core(database_url, writer=False)
     for key in PUBLIC_KEYS:
         value = core.get_setting(key)
         shown = mask(value) if SPECS[key].secret else ("" if value is None else value)
@@ -167,7 +236,7 @@ def library() -> None:
 @one_line_errors
 def library_list(as_json: bool, database_url: str | None) -> None:
     """List the mirrored audiobooks."""
-    core = open_core(database_url)
+    core = open_core(database_url, writer=False)
     with core.session() as session:
         items = [library_item_json(item) for item in repo.iter_library(session)]
     if as_json:
@@ -189,7 +258,7 @@ def requests_group() -> None:
 @one_line_errors
 def requests_list(as_json: bool, database_url: str | None) -> None:
     """List tracked requests and their status."""
-    core = open_core(database_url)
+    core = open_core(database_url, writer=False)
     with core.session() as session:
         items = [request_json(r) for r in repo.list_requests(session)]
     if as_json:
@@ -209,7 +278,7 @@ def requests_list(as_json: bool, database_url: str | None) -> None:
 @one_line_errors
 def scan(recent: bool, confirm_removal: bool, database_url: str | None) -> None:
     """Scan the Plex library now and print the summary as JSON."""
-    core = open_core(database_url)
+    core = open_core(database_url, writer=True)
     summary = run_scan(core, "recent" if recent else "full", triggered_by="cli", confirm_removal=confirm_removal)
     click.echo(json.dumps(summary))
 
@@ -218,8 +287,8 @@ def scan(recent: bool, confirm_removal: bool, database_url: str | None) -> None:
 
 
 @main.command()
-@click.option("--port", default=5055, show_default=True, help="Port of the demo host.")
-@click.option("--items", default=300, show_default=True, help="Books in the fake Plex library.")
+@click.option("--port", default=5055, show_default=True, type=PORT, help="Port of the demo host (0: any free port).")
+@click.option("--items", default=300, show_default=True, type=DEMO_ITEMS, help="Books in the fake Plex library.")
 @database_option
 @one_line_errors
 def demo(port: int, items: int, database_url: str | None) -> None:
@@ -230,8 +299,8 @@ def demo(port: int, items: int, database_url: str | None) -> None:
 
 
 @main.command("fake-plex")
-@click.option("--port", default=32400, show_default=True)
-@click.option("--items", default=300, show_default=True, help="Number of generated audiobooks.")
+@click.option("--port", default=32400, show_default=True, type=PORT)
+@click.option("--items", default=300, show_default=True, type=EMULATOR_ITEMS, help="Number of generated audiobooks.")
 @click.option("--seed", default=1, show_default=True, help="Seed of the generated library.")
 @click.option("--token", default=None, help="Admin token (default: a fixed demo token).")
 @click.option("--xml-only", is_flag=True, help="Answer XML even when JSON is asked for.")

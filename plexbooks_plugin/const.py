@@ -21,6 +21,8 @@ class SettingKey(StrEnum):
     RECENT_WATERMARK = "recent_watermark"
     LIBRARY_VERSION = "library_version"
     PENDING_REMOVAL = "pending_removal"
+    DEMO_DATABASE = "demo_database"
+    SECRET_KEY_FILE = "secret_key_file"
 
 
 # Cluster-wide leases (rows of plexbooks_leases).

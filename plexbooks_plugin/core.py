@@ -6,8 +6,9 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from typing import Any
 
 import requests
 from sqlalchemy.orm import Session
@@ -22,7 +23,12 @@ from .matching import LibraryIndex
 from .models import utcnow
 from .plex.client import PlexClient
 from .plex.plextv import PlexTV
+from .plex.transport import DEFAULT_DEADLINE
 from .scanning.threads import ScanThreads
+
+KEY_PROBLEM_ADVICE = (
+    "Enter the Plex token again in Settings (or sign in with Plex there), or restore the key it was saved with."
+)
 
 
 class PlexBooksCore:
@@ -38,6 +44,7 @@ class PlexBooksCore:
         http_session: requests.Session | None = None,
         plex_timeout: tuple[float, float] = (5.0, 30.0),
         plex_retries: int = 2,
+        plex_deadline: float | None = DEFAULT_DEADLINE,
         clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
@@ -47,11 +54,14 @@ class PlexBooksCore:
         self.http_session = http_session
         self.plex_timeout = plex_timeout
         self.plex_retries = plex_retries
+        self.plex_deadline = plex_deadline  # seconds one Plex request may take in all
         self.clock = clock  # the time leases are taken and judged at (tests drive it)
         # Unique per process and per core, so leases tell workers (and tests' cores) apart.
         self.holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.index_cache = IndexCache()
         self.scan_threads = ScanThreads()  # this runtime's background scans (scanning.start_scan)
+        # What signal receivers run inside: the extension sets the host app's context here.
+        self.host_context: Callable[[], AbstractContextManager[Any]] = nullcontext
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -89,6 +99,16 @@ class PlexBooksCore:
             url = repo.get_setting(session, SettingKey.PLEX_URL)
             return bool(url and repo.get_setting(session, SettingKey.PLEX_TOKEN, self.box))
 
+    def plex_configuration(self) -> tuple[bool, str | None]:
+        """(whether a server and token are stored, why the stored token cannot be read, else None).
+
+        A token that no longer decrypts (its key changed) is a problem pages show, not a 500.
+        """
+        try:
+            return self.plex_configured(), None
+        except ConfigError as err:
+            return False, f"{err}. {KEY_PROBLEM_ADVICE}"
+
     def plex_client(self, url: str | None = None, token: str | None = None) -> PlexClient:
         """Build a client for the configured server (or for `url`/`token` while testing a connection)."""
         with self.session() as session:
@@ -101,6 +121,7 @@ class PlexBooksCore:
             raise ConfigError("no Plex token is stored yet: sign in with Plex or paste a token in Settings")
         return PlexClient(
             url, token, session=self.http_session, timeout=self.plex_timeout, retries=self.plex_retries,
+            deadline=self.plex_deadline,
             client_identifier=identifier,
         )
 

@@ -12,7 +12,7 @@ from typing import Any
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, Engine, create_engine, event
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,13 +23,14 @@ VERSION_TABLE = "plexbooks_alembic_version"
 DEFAULT_SQLITE_PATH = Path("instance") / "plexbooks.db"
 
 
-def resolve_database_url(explicit: str | None = None) -> str:
+def resolve_database_url(explicit: str | None = None, *, create_folder: bool = True) -> str:
     """Return the URL the CLI uses: explicit, else PLEXBOOKS_DATABASE_URL, else ./instance/plexbooks.db."""
     url = explicit or os.environ.get("PLEXBOOKS_DATABASE_URL")
     if url:
         return url
-    DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{DEFAULT_SQLITE_PATH.resolve()}"
+    if create_folder:
+        DEFAULT_SQLITE_PATH.parent.mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{DEFAULT_SQLITE_PATH.absolute()}"
 
 
 def _enable_sqlite_concurrency(engine: Engine) -> None:
@@ -45,10 +46,30 @@ def _enable_sqlite_concurrency(engine: Engine) -> None:
         cursor.close()
 
 
-def create_plugin_engine(url: str) -> Engine:
-    """Create the plugin's engine, turning a malformed URL into a one-line ConfigError."""
+POSTGRES_DRIVER_HINT = "pip install plexbooks[postgres]"
+
+
+def _importable(module: str) -> bool:
     try:
-        parsed = make_url(url)
+        __import__(module)
+    except ImportError:
+        return False
+    return True
+
+
+def _postgres_driver(parsed: URL) -> URL:
+    """Use psycopg 3 (what plexbooks[postgres] installs) for a plain postgresql:// URL without psycopg2."""
+    if parsed.get_backend_name() != "postgresql" or parsed.drivername != "postgresql":
+        return parsed
+    if not _importable("psycopg2") and _importable("psycopg"):
+        return parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def create_plugin_engine(url: str) -> Engine:
+    """Create the plugin's engine, turning a malformed URL or a missing driver into a one-line ConfigError."""
+    try:
+        parsed = _postgres_driver(make_url(url))
         kwargs: dict[str, Any] = {"future": True}
         if parsed.get_backend_name() == "sqlite":
             kwargs["connect_args"] = {"check_same_thread": False, "timeout": 30}
@@ -59,7 +80,14 @@ def create_plugin_engine(url: str) -> Engine:
                 # plan made while the table was nearly empty: a sequential scan per 500-key page lookup.
                 kwargs["connect_args"] = {"prepare_threshold": None}
         engine = create_engine(parsed, **kwargs)
-    except (ArgumentError, NoSuchModuleError, ValueError, ImportError) as err:
+    except ImportError as err:
+        if url.startswith("postgres"):
+            raise ConfigError(
+                f"the PostgreSQL driver for {_safe_url(url)!r} is not installed: {POSTGRES_DRIVER_HINT} "
+                "(and use a postgresql+psycopg:// URL)"
+            ) from err
+        raise ConfigError(f"the database driver for {_safe_url(url)!r} is not installed: {err}") from err
+    except (ArgumentError, NoSuchModuleError, ValueError) as err:
         raise ConfigError(f"invalid database URL {_safe_url(url)!r}: {err}") from err
     if engine.dialect.name == "sqlite":
         _enable_sqlite_concurrency(engine)

@@ -53,3 +53,7 @@ class ScanFailed(PlexbooksError):
     def __init__(self, run_id: int | None, message: str) -> None:
         super().__init__(message)
         self.run_id = run_id
+
+
+class ScanStopped(ScanFailed):
+    """A scan stopped because it was cancelled or lost its lease: it wrote nothing more, its run's status stands."""

@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import logging
 import os
+from contextlib import AbstractContextManager, nullcontext
+from functools import partial
+from pathlib import Path
+from typing import Any
 
-from flask import Flask
+from flask import Flask, current_app, has_app_context
 
 from . import scheduler_start
 from .auth.install import init_auth
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
-from .crypto import SecretBox, resolve_secret_key
 from .data_dir import default_database_dir
 from .db import Database
 from .hooks import set_default_core
+from .keys import key_sources, secret_box
+from .plex.transport import DEFAULT_DEADLINE
 from .state import EXTENSION_KEY, PlexBooksState, get_core, get_state
 from .web.routes import bp as plexbooks_blueprint
 
@@ -35,6 +40,13 @@ def _is_reloader_parent(app: Flask) -> bool:
     return bool(app.debug) and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
 
 
+def host_app_context(app: Flask) -> AbstractContextManager[Any]:
+    """`app`'s context for code that runs outside a request (scans, hooks): already inside it, nothing new."""
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        return nullcontext()
+    return app.app_context()
+
+
 class PlexBooks:
     """Flask extension that mounts plexbooks on a host app."""
 
@@ -51,15 +63,21 @@ class PlexBooks:
             )
         app.config.setdefault("PLEXBOOKS_URL_PREFIX", "/plexbooks")
         app.config.setdefault("PLEXBOOKS_SCHEDULER", not app.config.get("TESTING", False))
+        # Saving a new server or library starts a full scan (tests opt in, so no scan outlives its test).
+        app.config.setdefault("PLEXBOOKS_SCAN_ON_SAVE", not app.config.get("TESTING", False))
         app.config.setdefault("PLEXBOOKS_PLEX_TV_URL", DEFAULT_PLEX_TV_URL)
         app.config.setdefault("PLEXBOOKS_PLEX_APP_URL", DEFAULT_PLEX_APP_URL)
         app.config.setdefault("PLEXBOOKS_AUTO_MIGRATE", True)
         app.config.setdefault("PLEXBOOKS_PLEX_TIMEOUT", (5.0, 30.0))
         app.config.setdefault("PLEXBOOKS_PLEX_RETRIES", 2)
+        app.config.setdefault("PLEXBOOKS_PLEX_DEADLINE", DEFAULT_DEADLINE)
         app.config["PLEXBOOKS_DATABASE_URL"] = default_database_url(app)
 
         db = Database(app.config["PLEXBOOKS_DATABASE_URL"])
-        box = SecretBox(resolve_secret_key(app.config, app.instance_path))
+        if app.config["PLEXBOOKS_AUTO_MIGRATE"]:
+            db.upgrade()
+        sources = key_sources(app.config, database_url=db.url, folder=Path(app.instance_path))
+        box = secret_box(db, sources, writer=True)
         core = PlexBooksCore(
             db,
             box,
@@ -67,12 +85,12 @@ class PlexBooks:
             plex_app_url=app.config["PLEXBOOKS_PLEX_APP_URL"],
             plex_timeout=tuple(app.config["PLEXBOOKS_PLEX_TIMEOUT"]),  # type: ignore[arg-type]
             plex_retries=int(app.config["PLEXBOOKS_PLEX_RETRIES"]),
+            plex_deadline=float(app.config["PLEXBOOKS_PLEX_DEADLINE"]),
         )
+        core.host_context = partial(host_app_context, app)
         state = PlexBooksState(app, core, url_prefix=app.config["PLEXBOOKS_URL_PREFIX"])
         app.extensions[EXTENSION_KEY] = state
         set_default_core(core)  # hooks called outside an app context use the latest core
-        if app.config["PLEXBOOKS_AUTO_MIGRATE"]:
-            db.upgrade()
 
         init_auth(app, state)
         app.register_blueprint(plexbooks_blueprint, url_prefix=state.url_prefix)

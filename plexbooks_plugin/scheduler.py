@@ -43,6 +43,9 @@ class JobSpec:
     # Run at once on taking leadership when the last run of `kind` is older than the interval, so a
     # restart (or a new leader) does not postpone an overdue full scan by another interval.
     catch_up: bool = False
+    # The job returns None when it skipped because Plex is not configured yet: it then runs again at
+    # every tick until it does run (configuring Plex must not wait a whole interval for the first scan).
+    retry_until_configured: bool = False
 
 
 def _setting_seconds(core: PlexBooksCore, key: str, unit_seconds: float) -> float | None:
@@ -66,8 +69,10 @@ def recent_scan_interval(core: PlexBooksCore) -> float | None:
 
 
 DEFAULT_JOBS: tuple[JobSpec, ...] = (
-    JobSpec("full_scan", run_full_scan, full_scan_interval, kind="full", catch_up=True),
-    JobSpec("recent_scan", run_recent_scan, recent_scan_interval, kind="recent", catch_up=True),
+    JobSpec("full_scan", run_full_scan, full_scan_interval, kind="full", catch_up=True, retry_until_configured=True),
+    JobSpec(
+        "recent_scan", run_recent_scan, recent_scan_interval, kind="recent", catch_up=True, retry_until_configured=True
+    ),
 )
 
 
@@ -100,6 +105,9 @@ class PlexBooksScheduler:
         #: name -> number of runs that finished (successfully or not); for tests and the status page
         self.runs: dict[str, int] = {}
         self.failures: dict[str, int] = {}
+        # Jobs that were due but skipped because Plex was not configured yet: retried every tick
+        # until they run, so configuring Plex after start does not wait a whole interval.
+        self._awaiting_config: set[str] = set()
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -168,6 +176,8 @@ class PlexBooksScheduler:
             log.info("scheduler is now the leader (%s)", self.holder)
             self._is_leader = True
         self._sync_jobs()
+        for name in sorted(self._awaiting_config):
+            self._submit(name)
         self._scheduler.run_pending()
 
     def run_pending_now(self, *, all_jobs: bool = False) -> dict[str, bool]:
@@ -184,9 +194,14 @@ class PlexBooksScheduler:
         """Run one job in the calling thread with the loop's error handling; True unless it failed."""
         spec = self.jobs[name]
         try:
-            spec.func(self.core)
+            result = spec.func(self.core)
+            if result is None and spec.retry_until_configured:  # not configured yet: again next tick
+                self._awaiting_config.add(name)
+            else:
+                self._awaiting_config.discard(name)
             return True
         except ScanRunning as err:
+            self._awaiting_config.discard(name)  # a scan runs (one started from the settings page, say)
             log.info("job %s skipped: %s", name, err)
             return True
         except ScanFailed as err:

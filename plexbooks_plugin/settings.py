@@ -83,10 +83,15 @@ SPECS: dict[str, SettingSpec] = {
             "library_version", "bumped whenever the mirrored library changes", _parse_nonempty, "0", public=False
         ),
         SettingSpec("pending_removal", "JSON of removals awaiting admin confirmation", _parse_nonempty, public=False),
+        SettingSpec("demo_database", "true in the demo's own database", _parse_bool, public=False),
+        SettingSpec(
+            "secret_key_file", "the key file that encrypts the secrets (absolute path)", _parse_nonempty, public=False
+        ),
     )
 }
 
 PUBLIC_KEYS = tuple(key for key, spec in SPECS.items() if spec.public)
+SECRET_KEYS = tuple(key for key, spec in SPECS.items() if spec.secret)
 
 
 def spec_for(key: str) -> SettingSpec:

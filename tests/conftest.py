@@ -120,14 +120,14 @@ def make_app(database_url: str, instance_path: Path, **config: Any) -> Any:
     from plexbooks_plugin import PlexBooks
 
     app = Flask("testhost", instance_path=str(instance_path))
-    app.config.update(
-        TESTING=True,
-        SECRET_KEY=TEST_SECRET,
-        PLEXBOOKS_DATABASE_URL=database_url,
-        PLEXBOOKS_PLEX_TIMEOUT=(2.0, 5.0),
-        PLEXBOOKS_PLEX_RETRIES=1,
+    app.config.update({
+        "TESTING": True,
+        "SECRET_KEY": TEST_SECRET,
+        "PLEXBOOKS_DATABASE_URL": database_url,
+        "PLEXBOOKS_PLEX_TIMEOUT": (2.0, 5.0),
+        "PLEXBOOKS_PLEX_RETRIES": 1,
         **config,
-    )
+    })
     PlexBooks(app)
     return app
 

@@ -490,3 +490,27 @@ def test_oversized_chunked_bodies_are_413(user: FlaskClient) -> None:
         environ_overrides={"wsgi.input_terminated": True},  # what waitress and gunicorn say for chunked bodies
     )
     error_of(response, 413, "body_too_large")
+
+
+def test_cancel_a_running_scan(app: Flask, admin: FlaskClient, user: FlaskClient, tmp_path: Path,
+                               database_url: str) -> None:
+    """Issue 12, item 5: POST /api/scan/<id>/cancel (admin, CSRF) ends a running run as cancelled."""
+    with app_core(app).session() as session:
+        run_id = repo.start_scan_run(session, "full").id
+        finished = repo.start_scan_run(session, "recent")
+        repo.finish_scan_run(session, finished.id, status="succeeded")
+    error_of(user.post(f"/plexbooks/api/scan/{run_id}/cancel"), 403, "forbidden")
+    guarded = build_app(database_url, tmp_path / "csrf", WTF_CSRF_ENABLED=True)
+    browser = guarded.test_client()
+    sign_in_as(browser, guarded, "admin")
+    error_of(browser.post(f"/plexbooks/api/scan/{run_id}/cancel"), 400, "csrf_failed")
+    response = admin.post(f"/plexbooks/api/scan/{run_id}/cancel")
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert response.get_json()["status"] == "cancelled"
+    assert admin.get(f"/plexbooks/api/scan/{run_id}").get_json()["status"] == "cancelled"
+    assert error_of(admin.post(f"/plexbooks/api/scan/{run_id}/cancel"), 409, "not_running")["run_status"] == "cancelled"
+    error_of(admin.post(f"/plexbooks/api/scan/{finished.id}/cancel"), 409, "not_running")
+    error_of(admin.post("/plexbooks/api/scan/424242/cancel"), 404, "not_found")
+    with app_core(app).session() as session:
+        assert repo.get_scan_run(session, run_id).status == "cancelled"  # type: ignore[union-attr]
+        assert repo.get_scan_run(session, finished.id).status == "succeeded"  # type: ignore[union-attr]

@@ -105,3 +105,71 @@ def test_console_script_is_installed(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert proc.stderr.strip().startswith("plexbooks: error: unknown setting 'nope'")
+
+
+# ---------------------------------------------------------------- one line per failure (issue 12, item 18)
+
+
+def _plexbooks(args: list[str], cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    exe = Path(sys.executable).with_name("plexbooks")
+    return subprocess.run(
+        [str(exe), *args], capture_output=True, text=True, cwd=cwd, timeout=60,
+        env={**os.environ, "PLEXBOOKS_SECRET_KEY": "x", **env},
+    )
+
+
+def test_a_failing_scan_prints_one_line_and_more_with_verbose(tmp_path: Path) -> None:
+    """Plex refusing connections: no retry lines, no logged failure, just the error (the details with -v)."""
+    db = ["--database-url", f"sqlite:///{tmp_path / 'a.db'}"]
+    for key, value in [("plex_url", "http://127.0.0.1:1"), ("plex_token", "tok"), ("library_id", "1")]:
+        assert _plexbooks(["config", "set", key, value, *db], tmp_path).returncode == 0
+    quiet = _plexbooks(["scan", *db], tmp_path)
+    assert quiet.returncode == 1
+    assert quiet.stderr.count("\n") == 1, quiet.stderr
+    assert quiet.stderr.startswith("plexbooks: error: Plex at http://127.0.0.1:1 could not be reached")
+    verbose = _plexbooks(["-v", "scan", *db], tmp_path)
+    assert verbose.returncode == 1
+    assert "retry 1 of" in verbose.stderr and "Traceback" in verbose.stderr
+    assert verbose.stderr.strip().splitlines()[-1] == quiet.stderr.strip()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["demo", "--port", "99999"], "Invalid value for '--port': 99999 is not in the range 0<=x<=65535"),
+        (["demo", "--items", "-5"], "Invalid value for '--items': -5 is not in the range"),
+        (["fake-plex", "--port", "70000"], "Invalid value for '--port'"),
+        (["fake-plex", "--items", "-1"], "Invalid value for '--items'"),
+        (["config", "set", "full_scan_hours", "-5"], "full_scan_hours: must be between 0.1 and 168 hours"),
+        (["config", "get"], "Missing argument 'KEY'"),
+        (["nosuchcommand"], "No such command 'nosuchcommand'"),
+    ],
+)
+def test_bad_arguments_are_refused_in_one_line(
+    runner: CliRunner, database_url: str, args: list[str], message: str
+) -> None:
+    extra = ["--database-url", database_url] if args[0] == "config" and len(args) > 2 else []
+    result = runner.invoke(main, [*args, *extra])
+    assert result.exit_code == 2, result.output
+    assert message in result.stderr
+    assert result.stderr.count("\n") == 1, result.stderr
+    assert result.stderr.startswith("plexbooks: error:")
+
+
+def test_a_postgresql_url_without_its_driver_says_what_to_install(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for module in ("psycopg", "psycopg2"):
+        monkeypatch.setitem(sys.modules, module, None)  # "not installed"
+    for url in ("postgresql+psycopg://plexbooks@127.0.0.1/plexbooks", "postgresql://plexbooks@127.0.0.1/plexbooks"):
+        result = runner.invoke(main, ["config", "get", "plex_url", "--database-url", url])
+        assert result.exit_code == 2
+        assert "pip install plexbooks[postgres]" in result.stderr
+        assert result.stderr.count("\n") == 1
+
+
+def test_help_and_version_still_exit_zero(runner: CliRunner) -> None:
+    assert runner.invoke(main, ["--help"]).exit_code == 0
+    assert runner.invoke(main, ["config", "set", "--help"]).exit_code == 0
+    version = runner.invoke(main, ["--version"])
+    assert version.exit_code == 0 and "version" in version.output

@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.demo import DemoServer, create_demo_app, load_plugin, read_manifest
 from plexbooks_plugin.demo.app import SESSION_KEY_FILE
 from plexbooks_plugin.extension import get_core
@@ -199,3 +200,55 @@ def test_demo_server_serves_on_loopback(database_factory: DatabaseFactory, tmp_p
         server.stop()
     with pytest.raises(requests.ConnectionError):
         requests.get(server.url + "/", timeout=2)
+
+
+def test_the_demo_never_touches_the_configured_database(
+    database_factory: DatabaseFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    fake_plex_factory: FakePlexFactory,  # noqa: F811
+) -> None:
+    """PLEXBOOKS_DATABASE_URL and ./instance/plexbooks.db hold a real server: the demo uses its own folder."""
+    from plexbooks_plugin.core import PlexBooksCore
+    from plexbooks_plugin.crypto import SecretBox
+    from plexbooks_plugin.db import Database
+    from plexbooks_plugin.errors import ConfigError
+
+    def real_install(url: str) -> PlexBooksCore:
+        database = Database(url)
+        database.upgrade()
+        core = PlexBooksCore(database, SecretBox("the real install's key"))
+        for key, value in [("plex_url", "http://192.168.1.10:32400"), ("plex_token", "real-token"),
+                           ("library_id", "5")]:
+            core.set_setting(key, value)
+        return core
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    configured = real_install(database_factory.new_url())
+    monkeypatch.setenv("PLEXBOOKS_DATABASE_URL", configured.db.url)
+    (tmp_path / "instance").mkdir()
+    local = real_install(f"sqlite:///{tmp_path / 'instance' / 'plexbooks.db'}")
+    local.db.dispose()
+    local_files = sorted(p.name for p in (tmp_path / "instance").iterdir())
+
+    server = DemoServer(items=20, scheduler=False)
+    server.start(port=0)
+    try:
+        assert requests.get(server.url + "/", timeout=10).status_code == 200
+        assert server.instance_path == tmp_path / "xdg" / "plexbooks" / "demo"
+        assert server.database_url == f"sqlite:///{server.instance_path / 'plexbooks.db'}"
+    finally:
+        server.stop()
+    for core in (configured, local):
+        assert core.get_setting("plex_url") == "http://192.168.1.10:32400"
+        assert core.get_setting("plex_token") == "real-token"
+        with core.session() as session:
+            assert repo.count_library(session) == 0 and repo.get_setting(session, "demo_database") is None
+        core.db.dispose()
+    assert sorted(p.name for p in (tmp_path / "instance").iterdir()) == local_files
+
+    # Pointed at a real configuration on purpose, the demo refuses instead of overwriting it.
+    with pytest.raises(ConfigError, match="holds a Plex configuration the demo did not write"):
+        create_demo_app(fake_plex_factory(items=5), database_url=configured.db.url,
+                        instance_path=tmp_path / "other", scheduler=False)
+    assert configured.get_setting("plex_url") == "http://192.168.1.10:32400"
+    configured.db.dispose()

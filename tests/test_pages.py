@@ -135,10 +135,50 @@ def test_saving_stores_everything_and_keeps_an_empty_token(app: Flask, admin: Fl
 
 def test_saving_with_plex_down_saves_and_warns(app: Flask, admin: FlaskClient) -> None:
     form = {"plex_url": "http://127.0.0.1:9", "plex_token": "t", "full_scan_hours": "6",
-            "recent_scan_minutes": "5", "action": "save"}
+            "recent_scan_minutes": "5", "action": "save", "save_anyway": "on"}  # confirmed (issue 12, item 4)
     assert admin.post("/plexbooks/settings", data=form).status_code == 302
     assert app_core(app).get_setting("plex_url") == "http://127.0.0.1:9"
     assert "could not be reached" in html_of(admin.get("/plexbooks/settings"))
+
+
+def test_a_failed_connection_check_replaces_nothing_unless_confirmed(
+    app: Flask, admin: FlaskClient, plex: FakePlex
+) -> None:
+    """Issue 12, item 4: a URL or token Plex refuses never replaces a working one by accident."""
+    core = configure_core(app_core(app), plex)
+    for changed in ({"plex_url": "http://127.0.0.1:9", "plex_token": "t"}, {"plex_url": plex.url, "plex_token": "bad"}):
+        form = {**changed, "library_id": plex.music_section_id, "full_scan_hours": "6",
+                "recent_scan_minutes": "5", "action": "save"}
+        response = admin.post("/plexbooks/settings", data=form)
+        assert response.status_code == 400
+        page = html_of(response)
+        assert "so nothing was saved" in page and 'name="save_anyway"' in page
+        assert (core.get_setting("plex_url"), core.get_setting("plex_token")) == (plex.url, plex.token)
+    assert admin.post("/plexbooks/settings", data={**form, "save_anyway": "on"}).status_code == 302
+    assert core.get_setting("plex_token") == "bad"  # the admin confirmed
+
+
+def test_saving_a_new_server_or_library_starts_a_full_scan(
+    database_url: str, tmp_path: Path, plex: FakePlex
+) -> None:
+    from plexbooks_plugin.scanning import wait_for_scan
+
+    app = build_app(database_url, tmp_path / "scan-on-save", PLEXBOOKS_SCAN_ON_SAVE=True)
+    admin = app.test_client()
+    sign_in_as(admin, app, "admin")
+    form = {"plex_url": plex.url, "plex_token": plex.token, "library_id": plex.music_section_id,
+            "full_scan_hours": "6", "recent_scan_minutes": "5", "action": "save"}
+    assert admin.post("/plexbooks/settings", data=form).status_code == 302
+    started = re.search(r"A full scan of the library started \(run (\d+)\)", html_of(admin.get("/plexbooks/settings")))
+    assert started, "no scan started"
+    core = app_core(app)
+    assert wait_for_scan(core, int(started.group(1)), timeout=30)
+    with core.session() as session:
+        assert [(r.kind, r.status) for r in repo.recent_scan_runs(session)] == [("full", "succeeded")]
+        assert repo.count_library(session) == 40
+    assert admin.post("/plexbooks/settings", data={**form, "plex_token": "", "full_scan_hours": "8"}).status_code == 302
+    with core.session() as session:  # only the schedule changed: no new scan
+        assert len(repo.recent_scan_runs(session)) == 1
 
 
 def test_test_connection_without_javascript_lists_music_libraries(admin: FlaskClient, plex: FakePlex) -> None:
@@ -298,6 +338,14 @@ def test_scan_panel_shows_a_running_scan_for_live_polling(app: Flask, admin: Fla
     assert f'data-running-id="{run.id}"' in page
     assert "1,250 of 48,000 books" in page
     assert 'data-status-url="/plexbooks/api/scan/0"' in page
+    # A Cancel button for the running run (issue 12, item 5), working without the script too.
+    assert f'action="/plexbooks/scan/{run.id}/cancel"' in page
+    response = admin.post(f"/plexbooks/scan/{run.id}/cancel")
+    assert response.status_code == 302
+    after = html_of(admin.get("/plexbooks/scan"))
+    assert "was cancelled" in after and "pb-pill--cancelled" in after
+    with app_core(app).session() as session:
+        assert repo.get_scan_run(session, run.id).status == "cancelled"  # type: ignore[union-attr]
 
 
 def test_scan_panel_warns_about_a_held_back_removal(app: Flask, admin: FlaskClient) -> None:

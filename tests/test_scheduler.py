@@ -218,3 +218,25 @@ def test_default_jobs_scan_the_configured_library(plex_core: PlexBooksCore, fake
         failed = [r for r in repo.recent_scan_runs(session) if r.status == "failed"]
     assert len(failed) == 1 and "503" in (failed[0].error or "")  # recorded once, by the scanner
     sched.stop()
+
+
+def test_a_scheduler_started_before_configuration_runs_the_first_full_scan_once_configured(
+    core: PlexBooksCore, fake_plex: FakePlex
+) -> None:
+    """Issue 12, item 4: configuring Plex after the scheduler started must not wait six hours."""
+    sched = PlexBooksScheduler(core, tick_seconds=TICK, leader_ttl=TTL)
+    assert sched.run_pending_now() == {"full_scan": True, "recent_scan": True}  # skipped: not configured
+    with core.session() as session:
+        assert repo.recent_scan_runs(session) == []
+    core.set_setting("plex_url", fake_plex.url)
+    core.set_setting("plex_token", fake_plex.token)
+    core.set_setting("library_id", fake_plex.music_section_id)
+    ran = sched.run_pending_now()  # the next tick, well within any interval
+    assert ran == {"full_scan": True, "recent_scan": True}
+    with core.session() as session:
+        assert sorted((r.kind, r.status) for r in repo.recent_scan_runs(session)) == [
+            ("full", "succeeded"), ("recent", "succeeded")
+        ]
+        assert repo.count_library(session) == 40
+    assert sched.run_pending_now() == {}  # and then they wait their intervals again
+    sched.stop()

@@ -8,8 +8,10 @@ import pytest
 
 from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
-from plexbooks_plugin.crypto import SecretBox, mask, resolve_secret_key
+from plexbooks_plugin.crypto import SecretBox, mask
+from plexbooks_plugin.db import Database
 from plexbooks_plugin.errors import ConfigError
+from plexbooks_plugin.keys import key_sources, load_ring
 
 
 def test_token_round_trip_is_encrypted_at_rest(core: PlexBooksCore) -> None:
@@ -64,16 +66,28 @@ def test_mask_never_reveals_the_secret() -> None:
     assert mask("abcdefghijkl").startswith("****")
 
 
-def test_secret_key_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_secret_key_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database: Database) -> None:
+    """PLEXBOOKS_SECRET_KEY first (config, then environment); else a key file created once, mode 0600.
+
+    Version one used SECRET_KEY as the key; it is now only a key that may still open old secrets.
+    """
     monkeypatch.delenv("PLEXBOOKS_SECRET_KEY", raising=False)
     monkeypatch.delenv("SECRET_KEY", raising=False)
-    assert resolve_secret_key({"PLEXBOOKS_SECRET_KEY": "a", "SECRET_KEY": "b"}) == "a"
-    assert resolve_secret_key({"SECRET_KEY": "b"}) == "b"
+
+    def ring(config: dict[str, str], *, create: bool = True):  # type: ignore[no-untyped-def]
+        sources = key_sources(config, database_url="sqlite://", folder=tmp_path)
+        with database.session() as session:
+            return load_ring(session, sources, create=create)
+
+    assert ring({"PLEXBOOKS_SECRET_KEY": "a", "SECRET_KEY": "b"}).primary.secret == "a"
     monkeypatch.setenv("PLEXBOOKS_SECRET_KEY", "from-env")
-    assert resolve_secret_key({}) == "from-env"
+    assert ring({}).primary.secret == "from-env"
     monkeypatch.delenv("PLEXBOOKS_SECRET_KEY")
-    generated = resolve_secret_key({}, tmp_path)
     key_file = tmp_path / "plexbooks.key"
+    assert ring({}, create=False).primary is None and not key_file.exists()  # readers create nothing
+    with_secret_key = ring({"SECRET_KEY": "b"})
+    generated = with_secret_key.primary.secret
+    assert [key.secret for key in with_secret_key.fallbacks] == ["b"]
     assert key_file.read_text() == generated and len(generated) > 40
     assert key_file.stat().st_mode & 0o777 == 0o600
-    assert resolve_secret_key({}, tmp_path) == generated  # generated once, then reused
+    assert ring({}).primary.secret == generated  # generated once, then reused

@@ -1,7 +1,8 @@
 """The demo host: a small audiobook request manager with plexbooks mounted from plugin.yaml.
 
 ``plexbooks demo`` (`run_demo`) starts the Plex emulator and this host on loopback with SQLite in
-./instance, so a newcomer can sign in, scan, see badges and watch a request become available.
+its own folder (never the configured database), so a newcomer can sign in, scan, see badges and
+watch a request become available.
 """
 
 from __future__ import annotations

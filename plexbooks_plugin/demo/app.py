@@ -19,9 +19,8 @@ from wtforms import ValidationError
 from .. import store as repo
 from ..auth.users import current_plexbooks_user
 from ..const import SettingKey
-from ..crypto import read_or_create_key_file, resolve_secret_key
-from ..db import resolve_database_url
-from ..errors import PlexbooksError, ScanRunning
+from ..crypto import read_or_create_key_file
+from ..errors import ConfigError, PlexbooksError, ScanRunning
 from ..fakeplex import FakePlex
 from ..scanning import start_scan
 from ..security import current_role
@@ -34,6 +33,7 @@ log = logging.getLogger(__name__)
 HOST_NAME = "Shelf"
 SESSION_KEY_FILE = "demo-session.key"
 AUDIOBOOK_ROOT = "/data/Audiobooks"
+DEMO_MARKER = SettingKey.DEMO_DATABASE  # a setting only the demo writes
 
 
 def session_secret(instance_path: Path) -> str:
@@ -58,10 +58,26 @@ class DemoState:
             self.events.appendleft({"at": time.time(), "text": text, **extra})
 
 
+def demo_home() -> Path:
+    """The demo's own instance folder: ``$XDG_DATA_HOME/plexbooks/demo`` (default ``~/.local/share/...``)."""
+    base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(base).absolute() / "plexbooks" / "demo"
+
+
 def configure_plugin(app: Flask, plex: FakePlex) -> None:
-    """Point plexbooks at the emulator: URL and token on every start (the port changes), library once."""
+    """Point plexbooks at the emulator: URL and token on every start (the port changes), library once.
+
+    Refuses a database that holds a configuration the demo did not write: the demo must never
+    replace a real server's URL and token.
+    """
     core = get_core(app)
     with core.session() as session:
+        if repo.get_setting(session, "plex_url") and repo.get_setting(session, DEMO_MARKER) != "true":
+            raise ConfigError(
+                f"{core.db.url.split('@')[-1]} holds a Plex configuration the demo did not write; "
+                "the demo keeps its own database (leave out --database-url)"
+            )
+        repo.set_setting(session, DEMO_MARKER, "true")
         repo.set_setting(session, "plex_url", plex.url, core.box)
         repo.set_setting(session, "plex_token", plex.token, core.box)
         if not repo.get_setting(session, SettingKey.LIBRARY_ID):
@@ -73,13 +89,17 @@ def create_demo_app(
     plex: FakePlex,
     *,
     database_url: str | None = None,
-    instance_path: str | Path = "instance",
+    instance_path: str | Path | None = None,
     scheduler: bool = True,
     catalog_size: int = 30,
     **config: Any,
 ) -> Flask:
-    """Build the demo host with plexbooks mounted from plugin.yaml and pointed at `plex`."""
-    instance = Path(instance_path).resolve()
+    """Build the demo host with plexbooks mounted from plugin.yaml and pointed at `plex`.
+
+    Its database is `database_url`, else SQLite in its instance folder (default `demo_home()`);
+    never PLEXBOOKS_DATABASE_URL.
+    """
+    instance = Path(instance_path or demo_home()).resolve()
     templates = str(files("plexbooks_plugin.templates"))
     app = Flask(
         "plexbooks_demo", instance_path=str(instance), template_folder=templates,
@@ -87,9 +107,7 @@ def create_demo_app(
     )
     app.config.update(
         SECRET_KEY=session_secret(instance),
-        # The same key file the CLI reads, so `plexbooks scan` works on the demo database too.
-        PLEXBOOKS_SECRET_KEY=resolve_secret_key({}, instance),
-        PLEXBOOKS_DATABASE_URL=database_url or f"sqlite:///{instance / 'plexbooks.db'}",
+        PLEXBOOKS_DATABASE_URL=demo_database_url(database_url, instance),
         PLEXBOOKS_PLEX_TV_URL=plex.url,
         PLEXBOOKS_PLEX_APP_URL=plex.url,
         PLEXBOOKS_SCHEDULER=scheduler,
@@ -172,8 +190,9 @@ def _register_routes(app: Flask, state: DemoState) -> None:
         core = get_core()
         with core.session() as session:
             library_count = repo.count_library(session)
-            configured = bool(repo.get_setting(session, SettingKey.LIBRARY_ID)) and core.plex_configured()
+            has_library = bool(repo.get_setting(session, SettingKey.LIBRARY_ID))
             last_run = repo.latest_scan_run(session, status="succeeded")
+        plex_ready, key_problem = core.plex_configuration()
         role = current_role()
         current_user = current_plexbooks_user()
         return render_template(
@@ -183,7 +202,8 @@ def _register_routes(app: Flask, state: DemoState) -> None:
             role=role,
             user_name=getattr(current_user, "username", None) if role else None,
             library_count=library_count,
-            configured=configured,
+            configured=has_library and plex_ready,
+            key_problem=key_problem,
             scanned=last_run is not None,
             plex=state.plex,
             host_name=HOST_NAME,
@@ -233,8 +253,8 @@ def _register_routes(app: Flask, state: DemoState) -> None:
 
 
 def demo_database_url(database_url: str | None, instance_path: Path) -> str:
-    """The demo's database: as given, else PLEXBOOKS_DATABASE_URL, else SQLite in the instance folder."""
-    if database_url or os.environ.get("PLEXBOOKS_DATABASE_URL"):
-        return resolve_database_url(database_url)
+    """The demo's database: as given, else SQLite in its instance folder (never PLEXBOOKS_DATABASE_URL)."""
+    if database_url:
+        return database_url
     instance_path.mkdir(parents=True, exist_ok=True)
     return f"sqlite:///{(instance_path / 'plexbooks.db').resolve()}"

@@ -11,8 +11,9 @@ from typing import Any
 
 from flask import Flask
 
+from ..errors import PlexbooksError
 from ..fakeplex import FakePlex
-from .app import create_demo_app, demo_database_url
+from .app import create_demo_app, demo_database_url, demo_home
 
 log = logging.getLogger(__name__)
 
@@ -26,13 +27,13 @@ class DemoServer:
         items: int = 300,
         seed: int = 1,
         database_url: str | None = None,
-        instance_path: str | Path = "instance",
+        instance_path: str | Path | None = None,
         scheduler: bool = True,
         **config: Any,
     ) -> None:
         self.items = items
         self.seed = seed
-        self.instance_path = Path(instance_path).resolve()
+        self.instance_path = Path(instance_path or demo_home()).resolve()
         self.database_url = demo_database_url(database_url, self.instance_path)
         self.scheduler = scheduler
         self.config = config
@@ -125,20 +126,20 @@ def _make_server(app: Flask, host: str, port: int) -> tuple[Any, int]:
 
 def run_demo(port: int = 5055, items: int = 300, database_url: str | None = None) -> None:
     """Run the demo in the foreground until Ctrl-C: fake Plex, the demo host and plexbooks, on loopback."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("waitress").setLevel(logging.WARNING)
     demo = DemoServer(items=items, database_url=database_url)
     try:
         demo.start(port=port)
     except OSError as err:
-        print(f"plexbooks: error: cannot listen on 127.0.0.1:{port}: {err.strerror or err}", file=sys.stderr)
-        raise SystemExit(1) from None
+        raise PlexbooksError(f"cannot listen on 127.0.0.1:{port}: {err.strerror or err}") from err
+    # Logs from here on: a demo that cannot start says so in one line.
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("waitress").setLevel(logging.WARNING)
     assert demo.plex is not None
     print(
         "\n".join([
             f"plexbooks demo is running at {demo.url}",
             f"  fake Plex ({items} audiobooks) at {demo.plex.url}, token {demo.plex.token}",
-            f"  database {demo.database_url}",
+            f"  its own database {demo.database_url} (folder {demo.instance_path})",
             "  1. open the URL and click 'Sign in with Plex', then 'Sign in as owner'",
             "  2. Settings: test the connection and pick the Audiobooks library; Scans: scan the library",
             "  3. back on the store: badges on owned books, request a missing one, finish its download",

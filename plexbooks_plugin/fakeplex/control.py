@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 from collections import deque
 from typing import Any
 
@@ -222,8 +224,9 @@ class FaultControls(StateView):
         size: int = 200 * 1024 * 1024,
         with_length: bool = False,
         depth: int = 50_000,
+        gate: threading.Event | None = None,
     ) -> Fault:
-        """Arm a fault (latency, status, drop, truncate, html, entity_bomb, deep_xml, huge, unauthorized)."""
+        """Arm a fault (one of faults.KINDS: latency, status, drop, truncate, ..., trickle, hold, unpaged)."""
         resolved, code = normalise_kind(kind, status)
         return self.faults.add(
             Fault(
@@ -236,6 +239,7 @@ class FaultControls(StateView):
                 size=size,
                 with_length=with_length,
                 depth=depth,
+                gate=gate,
             )
         )
 

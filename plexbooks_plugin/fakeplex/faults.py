@@ -6,7 +6,7 @@ import fnmatch
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from werkzeug.wrappers import Request, Response
 
@@ -23,6 +23,10 @@ KINDS = frozenset(
         "deep_xml",  # 200 XML nested `depth` elements deep
         "huge",  # 200 with a `size`-byte body streamed lazily (never held in memory)
         "unauthorized",  # 401, as for a revoked token
+        "trickle",  # the normal answer, one byte every `delay` seconds (per-read timeouts never fire)
+        "hold",  # wait until `gate` is set (a stalled server the test releases), then answer normally
+        "unpaged",  # a listing answered whole, whatever X-Plex-Container-Start/Size asked
+        "stuck_paging",  # a listing that ignores the offset (always the first page) and claims `size` items
     }
 )
 ALIASES = {
@@ -53,6 +57,8 @@ class Fault:
     with_length: bool = False  # send Content-Length with a huge body (else chunked)
     depth: int = 50_000
     hits: int = 0
+    gate: threading.Event | None = None  # "hold": released by the test
+    entered: threading.Event = field(default_factory=threading.Event)  # set when the fault fires
 
     def matches(self, path: str, start: int | None, size: int | None) -> bool:
         """Whether this fault applies to a request."""
@@ -92,6 +98,7 @@ class FaultBox:
             for fault in self.faults:
                 if fault.matches(path, start, size):
                     fault.hits += 1
+                    fault.entered.set()
                     if fault.count is not None:
                         fault.count -= 1
                         if fault.count <= 0:
@@ -167,6 +174,15 @@ def fault_response(
     fault: Fault, request: Request, xml_only: bool, answer: Callable[[Request], Response]
 ) -> Response | None:
     """The answer a fault gives instead of (or, for truncate/drop, cut from) `answer`; None to answer normally."""
+    if fault.kind in ("unpaged", "stuck_paging"):
+        request.environ[responses.PAGING_FAULT] = fault  # responses.listing answers accordingly
+        return None
+    if fault.kind == "hold":
+        if fault.gate is not None:
+            fault.gate.wait(timeout=60)  # a forgotten gate must not hang the server for ever
+        return None
+    if fault.kind == "trickle":
+        return _trickled(fault, answer(request))
     if fault.delay:
         time.sleep(fault.delay)
     kind = fault.kind
@@ -183,6 +199,24 @@ def fault_response(
     if kind == "huge":
         return _huge_response(fault, responses.wants_json(request, xml_only))
     return _cut_response(fault, answer(request))
+
+
+def trickle(body: bytes, interval: float) -> Iterator[bytes]:
+    """`body` one byte at a time, `interval` seconds apart."""
+    for index in range(len(body)):
+        if index:
+            time.sleep(interval)
+        yield body[index : index + 1]
+
+
+def _trickled(fault: Fault, normal: Response) -> Response:
+    """trickle: the whole normal answer, one byte every `fault.delay` seconds."""
+    body = normal.get_data()
+    headers = [(k, v) for k, v in normal.headers.items() if k.lower() != "content-length"]
+    response = Response(trickle(body, fault.delay), status=normal.status_code, headers=headers,
+                        direct_passthrough=True)
+    response.headers["Content-Length"] = str(len(body))
+    return response
 
 
 def _huge_response(fault: Fault, as_json: bool) -> Response:

@@ -19,6 +19,9 @@ class BadRequest(Exception):
     """A parameter PMS would refuse with 400."""
 
 
+#: WSGI environ key under which a paging fault (faults.fault_response) tells `listing` how to misbehave.
+PAGING_FAULT = "fakeplex.paging_fault"
+
 def token_of(request: Request) -> str | None:
     """The X-Plex-Token of a request (header first, then query string)."""
     return request.headers.get("X-Plex-Token") or request.args.get("X-Plex-Token")
@@ -94,7 +97,13 @@ def listing(
 ) -> Response:
     """Render a listing, paged exactly when X-Plex-Container-Start/Size was asked."""
     asked = paging(request)
-    total = len(items)
+    total = claimed = len(items)
+    fault = request.environ.get(PAGING_FAULT)  # an armed "unpaged" or "stuck_paging" fault
+    if fault is not None and asked is not None:
+        if fault.kind == "unpaged":
+            asked = (0, None)
+        else:  # stuck_paging: the first page again, whatever the offset, and a made-up total
+            asked, claimed = (0, asked[1]), fault.size
     if asked is None:
         start = 0
         page = items if default_limit is None else items[:default_limit]
@@ -103,13 +112,14 @@ def listing(
         page = items[start : start + size] if size is not None else items[start:]
     head: dict[str, Any] = {"size": len(page)}
     if asked is not None:
-        head["totalSize"] = total
-        head["offset"] = start
+        head["totalSize"] = claimed
+        if fault is None:
+            head["offset"] = start
     head.update(container)
     response = pms(request, xml_only, head, [to_dict(item) for item in page])
     if asked is not None:
         response.headers["X-Plex-Container-Start"] = str(start)
-        response.headers["X-Plex-Container-Total-Size"] = str(total)
+        response.headers["X-Plex-Container-Total-Size"] = str(claimed)
     return response
 
 

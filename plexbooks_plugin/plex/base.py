@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import requests
@@ -29,6 +30,8 @@ class PlexHTTPClient:
         retries: int = 2,
         backoff: float = 0.5,
         max_body_bytes: int = transport.DEFAULT_MAX_BODY_BYTES,
+        deadline: float | None = transport.DEFAULT_DEADLINE,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.base_url = transport.normalise_base_url(base_url, what)
         self.remote = remote
@@ -41,6 +44,8 @@ class PlexHTTPClient:
         self.retries = retries
         self.backoff = backoff
         self.max_body_bytes = max_body_bytes
+        self.deadline = deadline  # seconds for one request, all its attempts and its whole body
+        self.clock = clock
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({self.base_url!r})"  # never the token
@@ -92,4 +97,6 @@ class PlexHTTPClient:
             backoff=self.backoff,
             idempotent=idempotent,
             max_body_bytes=max_body_bytes or self.max_body_bytes,
+            deadline=self.deadline,
+            clock=self.clock,
         )

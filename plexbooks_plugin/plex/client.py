@@ -32,6 +32,8 @@ log = logging.getLogger("plexbooks.plex.client")
 
 ALBUM_TYPE = 9  # Plex metadata type numbers: 8 artist, 9 album, 10 track
 MAX_THUMB_BYTES = 20 * 1024 * 1024
+# More items than any audiobook library holds: a listing past this is a server gone wrong.
+MAX_LISTING_ITEMS = 5_000_000
 _TOKEN_PARAMS = frozenset({"x-plex-token", "token"})
 
 
@@ -72,6 +74,7 @@ class PlexClient(PlexHTTPClient):
         page_size: int = 500,
         client_identifier: str | None = None,
         max_body_bytes: int = transport.DEFAULT_MAX_BODY_BYTES,
+        deadline: float | None = transport.DEFAULT_DEADLINE,
     ) -> None:
         origin = transport.origin_of(transport.normalise_base_url(base_url))
         super().__init__(
@@ -88,6 +91,7 @@ class PlexClient(PlexHTTPClient):
             retries=retries,
             backoff=backoff,
             max_body_bytes=max_body_bytes,
+            deadline=deadline,
         )
         self._token = token or ""
         self.prefer_json = prefer_json
@@ -229,6 +233,7 @@ class PlexClient(PlexHTTPClient):
         """
         start = 0
         pages = 0
+        previous: tuple[str, ...] = ()
         executor: ThreadPoolExecutor | None = None
         pending: Future[tuple[PlexPage, int]] | None = None
         try:
@@ -238,6 +243,7 @@ class PlexClient(PlexHTTPClient):
                     pending = None
                 else:
                     page, raw_count = self._fetch_page(path, params, start, page_size)
+                previous = self._check_advance(path, page, start, raw_count, previous)
                 pages += 1
                 # Advance by what actually came back, so a server capping page sizes loses nothing;
                 # an empty page always ends the listing, so this cannot loop forever.
@@ -251,7 +257,7 @@ class PlexClient(PlexHTTPClient):
                     if executor is None:
                         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plexbooks-prefetch")
                     pending = executor.submit(self._fetch_page, path, params, start, page_size)
-                yield page
+                yield from batches(page, page_size)
                 if not more:
                     return
         finally:
@@ -261,6 +267,28 @@ class PlexClient(PlexHTTPClient):
                 wait([pending])
             if executor is not None:
                 executor.shutdown(wait=True)
+
+    def _check_advance(
+        self, path: str, page: PlexPage, asked: int, raw_count: int, previous: tuple[str, ...]
+    ) -> tuple[str, ...]:
+        """Refuse a listing whose paging does not advance; return this page's keys for the next check.
+
+        A server that ignores the offset sends the first page again and again while claiming
+        millions of items: paging through it would never end.
+        """
+        keys = tuple(item.rating_key for item in page.items)
+        if raw_count > 0 and asked > 0 and (page.offset != asked or (keys and keys == previous)):
+            raise PlexResponseError(
+                f"{self.remote.label} ignored paging for {path}: asked for the items from {asked:,}, it sent "
+                f"{'the same ones as before' if keys == previous else f'those from {page.offset:,}'} "
+                f"(claiming {page.total_size:,} in all); refusing to page through it"
+            )
+        if asked + max(raw_count, 0) > MAX_LISTING_ITEMS:
+            raise PlexResponseError(
+                f"{self.remote.label} lists more than {MAX_LISTING_ITEMS:,} items for {path} "
+                f"(it claims {page.total_size:,}); refusing to read a listing that large"
+            )
+        return keys
 
     def albums(
         self, section_id: str | int, page_size: int | None = None, *, max_pages: int | None = None
@@ -362,6 +390,19 @@ class PlexClient(PlexHTTPClient):
             server_name=as_str(info.get("friendlyName")),
             version=as_str(ident.get("version")) or as_str(info.get("version")),
             music_libraries=counted,
+        )
+
+
+def batches(page: PlexPage, size: int) -> Generator[PlexPage, None, None]:
+    """A page cut into pages of at most `size` items: a server that ignores the page size (and sends
+    300,000 albums at once) still reaches the database in batches of the size asked for."""
+    if len(page.items) <= size:
+        yield page
+        return
+    for index in range(0, len(page.items), size):
+        yield replace(
+            page, items=page.items[index : index + size], offset=page.offset + index,
+            skipped=page.skipped if index == 0 else 0,
         )
 
 

@@ -17,6 +17,7 @@ from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
+from urllib3 import exceptions as urllib3_errors
 
 from ..errors import ConfigError, PlexAuthError, PlexHTTPError, PlexNotFound, PlexResponseError, PlexUnreachable
 from .redact import redact
@@ -24,6 +25,9 @@ from .redact import redact
 log = logging.getLogger("plexbooks.plex.http")
 
 DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+# The whole of one request, retries and a slow body included: read timeouts alone let a server
+# that trickles a byte every few seconds hold a scan (or a page) for as long as it likes.
+DEFAULT_DEADLINE = 120.0
 _CHUNK = 64 * 1024
 _MAX_BACKOFF = 8.0
 _ERROR_BODY_BYTES = 4096  # enough for a plex.tv error object; error pages are not read further
@@ -130,8 +134,29 @@ def error_detail(body: bytes, content_type: str) -> str | None:
     return None
 
 
-def _read_capped(resp: requests.Response, cap: int, remote: Remote, path: str) -> bytes:
-    """Read a streamed body, refusing (and dropping the connection) once it exceeds `cap` bytes."""
+class Deadline:
+    """The moment one request (all its attempts) must be done by, on a clock tests can drive."""
+
+    def __init__(self, seconds: float | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.seconds = seconds
+        self.clock = clock
+        self.ends = None if seconds is None else clock() + seconds
+
+    def remaining(self) -> float | None:
+        """Seconds left (never negative), or None without a deadline."""
+        return None if self.ends is None else max(0.0, self.ends - self.clock())
+
+    def check(self, remote: Remote, path: str) -> None:
+        """Raise PlexUnreachable once the deadline has passed."""
+        if self.ends is not None and self.clock() >= self.ends:
+            raise PlexUnreachable(
+                f"{remote.label} did not finish answering {path} within {self.seconds:g} s "
+                f"(the limit for one request). {remote.unreachable_hint}"
+            )
+
+
+def _read_capped(resp: requests.Response, cap: int, remote: Remote, path: str, deadline: Deadline) -> bytes:
+    """Read a streamed body, refusing (and dropping the connection) past `cap` bytes or the deadline."""
     declared = resp.headers.get("Content-Length")
     if declared and declared.isdigit() and int(declared) > cap:
         raise PlexResponseError(
@@ -139,15 +164,19 @@ def _read_capped(resp: requests.Response, cap: int, remote: Remote, path: str) -
             f"{cap} byte limit; refusing to read it"
         )
     buf = bytearray()
-    # iter_content decompresses, so the cap also bounds gzip bombs.
-    for chunk in resp.iter_content(_CHUNK):
+    while True:
+        deadline.check(remote, path)
+        # read1 returns whatever one read brings (decompressed, so the cap also bounds gzip bombs):
+        # a trickling server is checked against the deadline after every read, not every 64 KiB.
+        chunk = _read_some(resp)
+        if not chunk:
+            return bytes(buf)
         buf += chunk
         if len(buf) > cap:
             raise PlexResponseError(
                 f"{remote.label} sent an answer larger than the {cap} byte limit for {path}; "
                 "refusing to read it"
             )
-    return bytes(buf)
 
 
 def send(
@@ -166,13 +195,17 @@ def send(
     max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
     detail: Callable[[bytes, str], str | None] = error_detail,
     sleep: Callable[[float], None] = time.sleep,
+    deadline: float | None = DEFAULT_DEADLINE,
+    clock: Callable[[], float] = time.monotonic,
 ) -> HttpResult:
     """Send one request (with retries when safe) and return its 2xx answer, or raise a typed error.
 
     Retries (at most `retries` more attempts, exponential backoff) happen only for idempotent
     requests and only on connection errors, timeouts, dropped bodies and 5xx answers; never on
-    4xx and never for POST/PUT unless `idempotent=True` is passed.
+    4xx and never for POST/PUT unless `idempotent=True` is passed. All attempts together end
+    within `deadline` seconds (None: no limit beyond the per-read timeouts).
     """
+    limit = Deadline(deadline, clock)
     method = method.upper()
     if idempotent is None:
         idempotent = method in ("GET", "HEAD", "OPTIONS")
@@ -186,6 +219,9 @@ def send(
                 "%s: %s %s failed (%s); retry %d of %d in %.2f s",
                 remote.label, method, path, last_error, attempt, attempts - 1, delay,
             )
+            left = limit.remaining()
+            if left is not None and delay >= left:
+                break  # no time for another attempt: report the last error
             if delay > 0:
                 sleep(delay)
         started = time.monotonic()
@@ -196,7 +232,7 @@ def send(
                 url,
                 params=dict(params) if params else None,
                 headers=dict(headers) if headers else None,
-                timeout=timeout,
+                timeout=_within(timeout, limit.remaining()),
                 stream=True,
                 allow_redirects=False,
             )
@@ -230,7 +266,7 @@ def send(
                     + (f": {extra}" if extra else ""),
                     status,
                 )
-            body = _read_capped(resp, max_body_bytes, remote, path)
+            body = _read_capped(resp, max_body_bytes, remote, path, limit)
             log.debug(
                 "%s %s -> %d (%d bytes, %.0f ms)",
                 method, path, status, len(body), (time.monotonic() - started) * 1000,
@@ -262,6 +298,28 @@ def send(
     if isinstance(last_error, PlexUnreachable) and last_error.__cause__ is not None:
         raise last_error from last_error.__cause__
     raise last_error
+
+
+def _read_some(resp: requests.Response) -> bytes:
+    """One read of the body, with urllib3's errors turned into the requests errors `send` handles."""
+    try:
+        return bytes(resp.raw.read1(_CHUNK, decode_content=True))
+    except urllib3_errors.ProtocolError as err:
+        raise requests.exceptions.ChunkedEncodingError(err) from err
+    except urllib3_errors.DecodeError as err:
+        raise requests.exceptions.ContentDecodingError(err) from err
+    except urllib3_errors.ReadTimeoutError as err:
+        raise requests.exceptions.ReadTimeout(err) from err
+    except urllib3_errors.SSLError as err:
+        raise requests.exceptions.SSLError(err) from err
+
+
+def _within(timeout: tuple[float, float], remaining: float | None) -> tuple[float, float]:
+    """The per-attempt timeouts, shortened so that an attempt cannot outlast the deadline."""
+    if remaining is None:
+        return timeout
+    floor = 0.001  # requests treats 0 as "no timeout"
+    return (max(floor, min(timeout[0], remaining)), max(floor, min(timeout[1], remaining)))
 
 
 def _peek(resp: requests.Response) -> bytes:

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from ..const import SCAN_LEASE, SCAN_LEASE_TTL
-from ..errors import ScanFailed, ScanRunning
+from ..errors import ScanFailed, ScanRunning, ScanStopped
 from ..services.reconcile import match_downloaded_requests, refresh_catalog, rematch_catalog
 from .full import confirm_pending_removal, pending_removal
-from .runner import run_full_scan, run_recent_scan, run_scan, start_scan, wait_for_scan
+from .runner import cancel_scan, run_full_scan, run_recent_scan, run_scan, start_scan, wait_for_scan
 
 __all__ = [
     "SCAN_LEASE",
     "SCAN_LEASE_TTL",
     "ScanFailed",
     "ScanRunning",
+    "ScanStopped",
+    "cancel_scan",
     "confirm_pending_removal",
     "match_downloaded_requests",
     "pending_removal",

@@ -10,7 +10,7 @@ from .. import store as repo
 from ..const import SCAN_LEASE, SCAN_LEASE_TTL, SettingKey
 from ..services.reconcile import rematch_catalog_quietly
 from ..services.removal import held_back_warning, incomplete_listing, suspicious_removal
-from .job import Counts, Job, Throttle, checkpoint, publish_progress_quietly, store_page
+from .job import Counts, Job, Throttle, checkpoint, fence, publish_progress_quietly, store_page
 from .lease import acquire_scan_lease, new_holder
 
 if TYPE_CHECKING:
@@ -79,6 +79,7 @@ def full_scan(job: Job, counts: Counts, *, confirm_removal: bool, progress_every
 
 def _remove_unseen(job: Job, counts: Counts, *, previous: int, seen: int, confirm_removal: bool) -> None:
     with job.core.session() as session:
+        fence(session, job)  # a scan that lost its lease (or was cancelled) removes nothing
         other = repo.remove_other_sections(session, job.section)
         if other:
             log.info("removed %d albums of a previously configured library section", other)

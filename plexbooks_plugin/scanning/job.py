@@ -9,9 +9,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.orm import Session
+
 from .. import store as repo
 from ..const import SCAN_LEASE
-from ..errors import PlexbooksError, ScanFailed
+from ..errors import PlexbooksError, ScanStopped
 from ..plex.redact import error_line, redact
 from ..records import PlexAudiobook
 
@@ -103,13 +105,29 @@ class Throttle:
         return False
 
 
+LOST_LEASE = "the scan lost its lock to another scan (it stalled longer than the lease) and stopped"
+
+
+def fence(session: Session, job: Job) -> None:
+    """Stop the scan unless it still holds the lease and its run is still running; renew the lease.
+
+    Called inside every transaction that writes what a scan found, so a scan that stalled, lost its
+    lease or was cancelled cannot store, remove or record anything after that.
+    """
+    if not repo.renew_lease(session, SCAN_LEASE, job.holder, job.lease_ttl, job.core.clock()):
+        raise ScanStopped(job.run_id, LOST_LEASE)
+    status = repo.scan_run_status(session, job.run_id)
+    if status == "cancelled":
+        raise ScanStopped(job.run_id, "the scan was cancelled")
+    if status != "running":
+        raise ScanStopped(job.run_id, f"the scan stopped: its run was marked {status} by another process")
+
+
 def checkpoint(job: Job, done: int, total: int | None) -> None:
-    """Publish progress and renew the lease; stop the scan if another process took the lease over."""
+    """Publish progress and renew the lease; stop the scan if it lost the lease or was cancelled."""
     with job.core.session() as session:
+        fence(session, job)
         repo.update_scan_progress(session, job.run_id, done, total)
-    with job.core.session() as session:
-        if not repo.acquire_lease(session, SCAN_LEASE, job.holder, job.lease_ttl, job.core.clock()):
-            raise ScanFailed(job.run_id, "the scan lost its lock to another scan (it stalled longer than the lease)")
 
 
 def publish_progress_quietly(job: Job, done: int, total: int | None) -> None:
@@ -121,13 +139,13 @@ def publish_progress_quietly(job: Job, done: int, total: int | None) -> None:
         log.debug("could not record the progress of scan run %d", job.run_id, exc_info=True)
 
 
-def fail_run(job: Job, counts: Counts, message: str) -> None:
-    """Record the run as failed with `message`; never raises."""
+def fail_run(job: Job, counts: Counts, message: str, *, only_if_running: bool = False) -> None:
+    """Record the run as failed with `message` (`only_if_running`: keep a status another process set); never raises."""
     try:
         with job.core.session() as session:
             repo.finish_scan_run(
                 session, job.run_id, status="failed", summary=counts.summary(job, 0.0), error=message,
-                warning=counts.warning,
+                warning=counts.warning, only_if_running=only_if_running,
             )
     except Exception:
         log.exception("could not record the failure of scan run %d", job.run_id)
@@ -147,10 +165,13 @@ def store_page(job: Job, items: Sequence[PlexAudiobook]) -> Stored:
     core = job.core
     try:
         with core.session() as session:
+            fence(session, job)
             result = repo.upsert_library_page(session, job.section, items, job.run_id)
             if result.new or result.updated:
                 repo.bump_library_version(session)
         return Stored(result.new, result.updated)
+    except ScanStopped:
+        raise
     except Exception as err:
         log.warning(
             "a page of %d albums could not be stored at once (%s); storing them one by one",
@@ -161,7 +182,10 @@ def store_page(job: Job, items: Sequence[PlexAudiobook]) -> Stored:
     for item in items:
         try:
             with core.session() as session:
+                fence(session, job)
                 result = repo.upsert_library_page(session, job.section, [item], job.run_id)
+        except ScanStopped:
+            raise
         except Exception as err:
             log.warning("skipped album %s (%.80r): %s", item.rating_key, item.title, error_line(err, typed=True))
             failed.append(item.rating_key)
@@ -171,6 +195,7 @@ def store_page(job: Job, items: Sequence[PlexAudiobook]) -> Stored:
     # An album that exists but could not be rewritten is still in Plex: keep its old row. If the
     # database itself is failing this raises too, and the scan fails without removing anything.
     with core.session() as session:
+        fence(session, job)
         if failed:
             repo.touch_seen(session, job.section, failed, job.run_id)
         if new or updated:

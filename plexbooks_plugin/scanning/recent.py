@@ -8,7 +8,7 @@ from .. import store as repo
 from ..const import SettingKey
 from ..records import PlexAudiobook
 from ..services.watermark import at_watermark, format_watermark, next_watermark, parse_watermark, walk_page
-from .job import Counts, Job, Stored, checkpoint, store_page
+from .job import Counts, Job, Stored, checkpoint, fence, store_page
 
 RECENT_PAGE_SIZE = 10
 RECENT_MAX_PAGES = 20
@@ -52,5 +52,6 @@ def recent_scan(job: Job, counts: Counts) -> None:
     newest = next_watermark(items, watermark)
     if newest is not None and newest != stored_mark:
         with job.core.session() as session:
+            fence(session, job)
             repo.set_setting(session, SettingKey.RECENT_WATERMARK, format_watermark(job.section, newest))
     checkpoint(job, len(items), len(items))

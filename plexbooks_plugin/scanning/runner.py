@@ -6,7 +6,7 @@
 3. page through Plex (`full` or `recent`), storing each page in its own transaction;
 4. full scans only: remove the rows the scan did not see, unless `services.removal` says that looks
    like a mistake (then the removal waits in the ``pending_removal`` setting for confirmation);
-5. reconcile (`services.reconcile`): downloaded requests now in the library become available.
+5. reconcile (`services.reconcile`): waiting requests now in the library become available.
 """
 
 from __future__ import annotations
@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 from .. import store as repo
 from ..const import SCAN_LEASE_TTL, SettingKey
-from ..errors import ScanFailed
+from ..errors import ScanFailed, ScanStopped
 from ..models import SCAN_KINDS
 from ..services.reconcile import match_downloaded_requests, rematch_catalog_quietly
 from .full import PROGRESS_EVERY, full_scan
-from .job import Counts, Job, error_message, fail_run
+from .job import Counts, Job, error_message, fail_run, fence
 from .lease import acquire_scan_lease, new_holder, release_scan_lease
 from .recent import recent_scan
 
@@ -97,6 +97,19 @@ def run_recent_scan(core: PlexBooksCore) -> dict[str, Any] | None:
     return run_scan(core, "recent", triggered_by="scheduler")
 
 
+def cancel_scan(core: PlexBooksCore, run_id: int, *, by: str | None = None) -> bool:
+    """Mark a running scan cancelled; it stops at its next write, storing and removing nothing more.
+
+    Works across processes (the scan checks its run's status in every write). False when the run
+    is not running.
+    """
+    with core.session() as session:
+        cancelled = repo.cancel_scan_run(session, run_id, f"cancelled by {by or 'an admin'}")
+    if cancelled:
+        log.info("scan run %d cancelled by %s", run_id, by or "an admin")
+    return cancelled
+
+
 def _configured(core: PlexBooksCore) -> bool:
     return core.plex_configured() and bool(core.get_setting(SettingKey.LIBRARY_ID))
 
@@ -156,9 +169,15 @@ def _execute(job: Job, *, confirm_removal: bool, progress_every: int, page_size:
             rematch_catalog_quietly(job.core)
         summary = counts.summary(job, time.monotonic() - started)
         with job.core.session() as session:
+            fence(session, job)  # a run cancelled or taken over keeps the status it was given
             repo.finish_scan_run(session, job.run_id, status="succeeded", summary=summary, warning=counts.warning)
         log.info("%s scan run %d finished: %s", job.kind, job.run_id, summary)
         return summary
+    except ScanStopped as err:
+        log.warning("%s scan run %d: %s", job.kind, job.run_id, err)
+        # Cancelled, or failed by the scan that took the lease over: that status stands.
+        fail_run(job, counts, str(err), only_if_running=True)
+        raise
     except Exception as err:
         message = error_message(job, err)
         log.error("%s scan run %d failed: %s", job.kind, job.run_id, message)

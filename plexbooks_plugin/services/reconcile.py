@@ -46,7 +46,7 @@ def catalog_matches(index: LibraryIndex, rows: Iterable[CatalogRow]) -> list[rep
 
 
 def request_matches(index: LibraryIndex, waiting: Sequence[BookRequest]) -> list[tuple[BookRequest, Match]]:
-    """Decide which downloaded requests the library now holds (a match at the request threshold)."""
+    """Decide which waiting requests the library now holds (a match at the request threshold)."""
     found: list[tuple[BookRequest, Match]] = []
     for request in waiting:
         match = index.best_match(request.title, request.author or "", asin=request.asin, threshold=REQUEST_THRESHOLD)
@@ -98,9 +98,13 @@ def rematch_catalog_quietly(core: PlexBooksCore) -> None:
 
 
 def match_downloaded_requests(core: PlexBooksCore) -> list[tuple[str, str]]:
-    """Flip downloaded requests that the library now holds to available; return (request id, rating key)."""
+    """Flip waiting requests (any status but cancelled/available) the library now holds to available.
+
+    Returns (request id, rating key) of each flip; `request_available` goes out inside the host
+    app's context (receivers may use Flask-SQLAlchemy and the like), after the flips commit.
+    """
     with core.session() as session:
-        waiting = repo.downloaded_requests(session)
+        waiting = repo.waiting_requests(session)
     if not waiting:
         return []
     matches = request_matches(core.library_index(), waiting)
@@ -122,7 +126,8 @@ def match_downloaded_requests(core: PlexBooksCore) -> list[tuple[str, str]]:
     # Only now is the flip committed: receivers may read it back.
     for request_id, rating_key in flipped:
         try:
-            signals.request_available.send(core, request_id=request_id, rating_key=rating_key)
+            with core.host_context():
+                signals.request_available.send(core, request_id=request_id, rating_key=rating_key)
         except Exception:
             log.exception("a request_available receiver failed for request %s", request_id)
     return flipped

@@ -74,6 +74,9 @@
     if (run.status === "failed") {
       return el("span", { className: "pb-fielderror pb-m0", text: run.error || "The scan failed." });
     }
+    if (run.status === "cancelled") {
+      return el("span", { className: "muted", text: (run.error || "Cancelled") + "; nothing was removed." });
+    }
     if (run.status === "running") {
       var p = run.progress || {};
       return el("span", { className: "muted", text: count(p.done || 0) + (p.total ? " of " + count(p.total) : "") + " books…" });
@@ -149,6 +152,7 @@
     var messages = document.getElementById("pb-scan-messages");
     var table = document.getElementById("pb-runs");
     var buttons = card.querySelectorAll("[data-pb-scan-button]");
+    var cancelForm = progress.querySelector("form[data-pb-cancel]");
     var timer = null;
 
     function setBusy(busy) {
@@ -186,6 +190,7 @@
       var summary = progress.querySelector("[data-pb-progress-summary]");
       summary.innerHTML = "";
       if (finished) summary.appendChild(summaryNode(run));
+      if (cancelForm) cancelForm.hidden = finished;
       if (table) runRow(table, run);
     }
 
@@ -213,6 +218,18 @@
         }
       }).catch(function () {
         timer = setTimeout(function () { poll(runId); }, POLL_MS * 3);  // a blip: keep watching
+      });
+    }
+
+    if (cancelForm) {
+      cancelForm.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var runId = progress.getAttribute("data-run-id");
+        var url = cancelForm.getAttribute("data-cancel-url").replace(/\/0\/cancel$/, "/" + runId + "/cancel");
+        api("POST", url).then(function (res) {
+          if (!res.ok) message(messages, "warn", res.data.message || "The scan could not be cancelled (HTTP " + res.status + ").");
+          poll(runId);
+        });
       });
     }
 

@@ -17,6 +17,7 @@ from .leases import (
     acquire_lease,
     lease_holder,
     release_lease,
+    renew_lease,
 )
 from .library import (
     UpsertResult,
@@ -41,15 +42,16 @@ from .library import (
 from .requests import (
     TERMINAL_STATUSES,
     create_request,
-    downloaded_requests,
     get_request,
     list_requests,
     mark_available,
     mark_downloaded,
     open_requests,
     set_request_status,
+    waiting_requests,
 )
 from .scan_runs import (
+    cancel_scan_run,
     fail_abandoned_runs,
     finish_scan_run,
     get_scan_run,
@@ -57,6 +59,7 @@ from .scan_runs import (
     recent_scan_runs,
     record_failed_run,
     running_scan_run,
+    scan_run_status,
     start_scan_run,
     update_scan_progress,
 )
@@ -85,11 +88,11 @@ __all__ = [
     "acquire_lease",
     "analyze_library",
     "bump_library_version",
+    "cancel_scan_run",
     "catalog_match_inputs",
     "count_library",
     "count_unseen",
     "create_request",
-    "downloaded_requests",
     "fail_abandoned_runs",
     "finish_scan_run",
     "get_json_setting",
@@ -123,7 +126,9 @@ __all__ = [
     "release_lease",
     "remove_library_items",
     "remove_other_sections",
+    "renew_lease",
     "running_scan_run",
+    "scan_run_status",
     "set_catalog_matches",
     "set_json_setting",
     "set_request_status",
@@ -136,4 +141,5 @@ __all__ = [
     "upsert_catalog_items",
     "upsert_library_page",
     "upsert_user",
+    "waiting_requests",
 ]

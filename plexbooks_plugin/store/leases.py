@@ -33,6 +33,22 @@ def acquire_lease(session: Session, name: str, holder: str, ttl: timedelta, now:
         return False
 
 
+def renew_lease(session: Session, name: str, holder: str, ttl: timedelta, now: datetime | None = None) -> bool:
+    """Extend the lease `name` only while `holder` still has it (expired or not, as long as nobody took it).
+
+    Unlike `acquire_lease`, never takes a lease anew: a holder that lost it must not get it back
+    after the new holder released it. Run inside a write transaction, it fences that transaction.
+    """
+    now = now or utcnow()
+    result = session.execute(
+        update(Lease)
+        .where(Lease.name == name, Lease.holder == holder)
+        .values(expires_at=now + ttl)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
 def release_lease(session: Session, name: str, holder: str) -> None:
     """Give the lease back, only if `holder` still has it."""
     session.execute(delete(Lease).where(Lease.name == name, Lease.holder == holder))

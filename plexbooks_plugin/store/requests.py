@@ -12,6 +12,9 @@ from ..matching import normalize_asin
 from ..models import REQUEST_STATUSES, BookRequest, utcnow
 
 TERMINAL_STATUSES = ("available", "failed", "cancelled")
+# Plex having the book ends every request but these, whatever the host last said (a late
+# "downloading" must not keep a book the household owns from becoming available).
+NEVER_FLIPPED = ("available", "cancelled")
 
 
 def _check_status(status: str) -> str:
@@ -118,17 +121,18 @@ def mark_downloaded(
     return request, created
 
 
-def downloaded_requests(session: Session) -> list[BookRequest]:
-    """Return the requests waiting for Plex to show the book."""
-    return list(session.scalars(select(BookRequest).where(BookRequest.status == "downloaded").order_by(BookRequest.id)))
+def waiting_requests(session: Session) -> list[BookRequest]:
+    """Return the requests waiting for Plex to show the book: every one not cancelled or available yet."""
+    query = select(BookRequest).where(BookRequest.status.not_in(NEVER_FLIPPED)).order_by(BookRequest.id)
+    return list(session.scalars(query))
 
 
 def mark_available(session: Session, request_id: int, *, rating_key: str, guid: str | None, score: float) -> bool:
-    """Flip a downloaded request to available exactly once; return whether this call did it."""
+    """Flip a waiting request (any status but cancelled/available) to available exactly once; say if this call did."""
     now = utcnow()
     result = session.execute(
         update(BookRequest)
-        .where(BookRequest.id == request_id, BookRequest.status == "downloaded")
+        .where(BookRequest.id == request_id, BookRequest.status.not_in(NEVER_FLIPPED))
         .values(
             status="available",
             plex_rating_key=rating_key,

@@ -32,13 +32,30 @@ def finish_scan_run(
     summary: dict[str, Any] | None = None,
     error: str | None = None,
     warning: str | None = None,
+    only_if_running: bool = False,
 ) -> None:
-    """Close a scan run with its outcome."""
+    """Close a scan run with its outcome (`only_if_running`: unless another process already closed it)."""
+    query = update(ScanRun).where(ScanRun.id == run_id)
+    if only_if_running:
+        query = query.where(ScanRun.status == "running")
     session.execute(
-        update(ScanRun)
-        .where(ScanRun.id == run_id)
-        .values(status=status, summary=summary, error=error, warning=warning, finished_at=utcnow())
+        query.values(status=status, summary=summary, error=error, warning=warning, finished_at=utcnow())
     )
+
+
+def cancel_scan_run(session: Session, run_id: int, error: str) -> bool:
+    """Mark a running scan cancelled; False when it is not running (finished, failed or unknown)."""
+    result = session.execute(
+        update(ScanRun)
+        .where(ScanRun.id == run_id, ScanRun.status == "running")
+        .values(status="cancelled", error=error, finished_at=utcnow())
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def scan_run_status(session: Session, run_id: int) -> str | None:
+    """The run's status as stored now (another process may have changed it)."""
+    return session.scalar(select(ScanRun.status).where(ScanRun.id == run_id))
 
 
 def get_scan_run(session: Session, run_id: int) -> ScanRun | None:

@@ -11,7 +11,7 @@ from .. import hooks
 from .. import store as repo
 from ..models import SCAN_KINDS
 from ..public_json import library_item_json, request_json
-from ..scanning import confirm_pending_removal, pending_removal, start_scan
+from ..scanning import cancel_scan, confirm_pending_removal, pending_removal, start_scan
 from ..security import ROLE_ADMIN, admin_required, current_plexbooks_user_id, current_role, user_required
 from ..services.requests import availability, create_request
 from ..state import get_core
@@ -86,6 +86,22 @@ def api_scan_confirm_removal() -> ResponseReturnValue:
         abort_json(409, "nothing_pending", "no removal is waiting for confirmation")
     removed = confirm_pending_removal(core)
     return jsonify({"confirmed": True, "removed": removed, "run_id": pending.get("run_id")})
+
+
+@bp.post("/api/scan/<int:run_id>/cancel")
+@admin_required
+def api_scan_cancel(run_id: int) -> ResponseReturnValue:
+    """Cancel a running scan: it stops at its next write, keeping what it stored and removing nothing."""
+    core = get_core()
+    cancelled = cancel_scan(core, run_id, by=account_label())
+    with core.session() as session:
+        run = repo.get_scan_run(session, run_id)
+        if run is None:
+            abort_json(404, "not_found", f"there is no scan run {run_id}")
+        if not cancelled:
+            message = f"scan run {run_id} is not running (it is {run.status})"
+            abort_json(409, "not_running", message, run_status=run.status)
+        return jsonify(scan_run_json(run))
 
 
 @bp.get("/api/scan/<int:run_id>")

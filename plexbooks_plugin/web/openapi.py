@@ -82,7 +82,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "run_id": {"type": "integer"},
             "kind": {"type": "string", "enum": ["full", "recent"]},
-            "status": {"type": "string", "enum": ["running", "succeeded", "failed"]},
+            "status": {"type": "string", "enum": ["running", "succeeded", "failed", "cancelled"]},
             "progress": {
                 "type": "object", "required": ["done", "total"],
                 "properties": {"done": {"type": "integer"}, "total": _nullable("integer")},
@@ -254,6 +254,15 @@ def _admin_paths() -> dict[str, Any]:
                 "401": UNAUTHORIZED, "403": FORBIDDEN,
                 "409": _json({"anyOf": [_ref("ScanRunning"), _ref("Error")]},
                              "Nothing is pending (nothing_pending), or a scan is running"),
+            },
+        }},
+        "/api/scan/{run_id}/cancel": {"post": {
+            "summary": "Cancel a running scan (it ends as cancelled, keeping what it stored)", "tags": ["admin"],
+            "security": ADMIN, "x-plexbooks-role": "admin",
+            "parameters": [{"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "responses": {
+                "200": _json(_ref("ScanRun"), "The run, now cancelled"), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                "404": _error("No such run"), "409": _error("The run is not running (not_running)"),
             },
         }},
         "/api/scan/{run_id}": {"get": {

@@ -11,7 +11,7 @@ from .. import store as repo
 from ..const import SettingKey
 from ..errors import ConfigError, PlexbooksError, ScanRunning
 from ..models import SCAN_KINDS
-from ..scanning import confirm_pending_removal, pending_removal, start_scan
+from ..scanning import cancel_scan, confirm_pending_removal, pending_removal, start_scan
 from ..security import admin_required, user_required
 from ..state import get_core
 from .blueprint import bp
@@ -38,17 +38,20 @@ def scan_panel_context() -> dict[str, Any]:
         running = repo.running_scan_run(session)
         library_count = repo.count_library(session)
         library_id = repo.get_setting(session, SettingKey.LIBRARY_ID)
-        configured = bool(repo.get_setting(session, "plex_url")) and core.plex_configured()
+        has_url = bool(repo.get_setting(session, "plex_url"))
         schedule = {
             "full_scan_hours": repo.get_setting(session, "full_scan_hours"),
             "recent_scan_minutes": repo.get_setting(session, "recent_scan_minutes"),
         }
+    # A token that no longer decrypts is shown as what to do, not a 500.
+    configured, key_problem = core.plex_configuration() if has_url else (False, None)
     return {
         "runs": runs,
         "running": scan_run_json(running) if running is not None else None,
         "library_count": library_count,
         "library_id": library_id,
         "configured": configured,
+        "key_problem": key_problem,
         "pending": pending_removal(core),
         "schedule": schedule,
     }
@@ -97,6 +100,17 @@ def library() -> ResponseReturnValue:
 def scan_panel() -> ResponseReturnValue:
     """Scan buttons, live progress, history and held-back removals."""
     return render_template("plexbooks/scan.html", **scan_panel_context())
+
+
+@bp.post("/scan/<int:run_id>/cancel")
+@admin_required
+def scan_panel_cancel(run_id: int) -> ResponseReturnValue:
+    """Cancel a running scan from the panel's form (the page's script uses the JSON API instead)."""
+    if cancel_scan(get_core(), run_id, by=account_label()):
+        flash(f"Scan run {run_id} was cancelled; it stops at its next step and keeps what it stored.", "ok")
+    else:
+        flash(f"Scan run {run_id} is not running any more.", "warn")
+    return redirect(url_for("plexbooks.scan_panel"))
 
 
 @bp.post("/scan")

@@ -6,17 +6,19 @@ import logging
 import secrets
 from typing import Any
 
-from flask import flash, jsonify, redirect, render_template, request, url_for
+from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import settings as setting_specs
 from .. import store as repo
 from ..auth.servers import pick_server_from_signin, signin_servers
 from ..const import SettingKey
-from ..errors import ConfigError, PlexbooksError
+from ..errors import ConfigError, PlexbooksError, ScanRunning
+from ..scanning import start_scan
 from ..security import admin_required
 from ..state import get_core
 from .blueprint import bp
+from .context import account_label
 from .errors import abort_json
 from .forms import json_object, string_field
 
@@ -79,14 +81,31 @@ def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str
     return values, errors
 
 
-def _remember_machine_identifier(url: str | None, token: str | None) -> str | None:
-    """Record the server's machineIdentifier (sign-in checks users against it); return a warning if unreachable."""
+def _check_connection(url: str | None, token: str | None) -> tuple[str | None, str | None]:
+    """(the server's machineIdentifier, None) when it answers with `url`/`token`, else (None, why not)."""
     try:
         report = connection_report(url, token)
     except PlexbooksError as err:
-        return str(err)
-    get_core().set_setting("plex_machine_identifier", report["machine_identifier"])
-    return None
+        return None, str(err)
+    return str(report["machine_identifier"]), None
+
+
+def _start_full_scan() -> None:
+    """After a new server or library was saved: mirror it now rather than at the next scheduled scan."""
+    if not current_app.config.get("PLEXBOOKS_SCAN_ON_SAVE", True):
+        return
+    core = get_core()
+    try:
+        run_id = start_scan(core, "full", triggered_by=account_label())
+    except ScanRunning as err:
+        flash(f"A scan is already running (run {err.run_id}); start a full scan when it ends to use the new "
+              "settings.", "warn")
+    except ConfigError:
+        return  # no library picked yet: the first scan starts once one is saved
+    except PlexbooksError as err:
+        flash(f"The full scan could not start: {err}", "warn")
+    else:
+        flash(f"A full scan of the library started (run {run_id}).", "ok")
 
 
 def _render(status: int = 200, **context: Any) -> ResponseReturnValue:
@@ -163,21 +182,36 @@ def settings_post() -> ResponseReturnValue:
             return _render(form=form, report_error=str(err))
         return _render(form=form, report=report)
 
+    return _save(form)
+
+
+def _save(form: dict[str, str]) -> ResponseReturnValue:
+    """Store the form; a server URL or token that fails the connection check replaces nothing unless confirmed."""
     values, errors = _validate_form(form, stored_settings()["has_token"])
     if errors:
         return _render(400, form=form, errors=errors)
     core = get_core()
     before = stored_settings()
+    changed_server = values.get("plex_url") != before.get("plex_url") or "plex_token" in values
+    changed_library = values.get(SettingKey.LIBRARY_ID) != before.get(SettingKey.LIBRARY_ID)
+    identifier, problem = None, None
+    if changed_server or not core.get_setting("plex_machine_identifier"):
+        identifier, problem = _check_connection(values.get("plex_url"), values.get("plex_token"))
+        if problem and changed_server and not request.form.get("save_anyway"):
+            message = (f"Plex could not be reached with these settings, so nothing was saved: {problem} "
+                       "Check the URL and token, or tick \u201cSave anyway\u201d and save again.")
+            return _render(400, form=form, report_error=message, offer_save_anyway=True)
     with core.session() as session:
         for key, value in values.items():
             repo.set_setting(session, key, value, core.box)
-    changed_server = values.get("plex_url") != before.get("plex_url") or "plex_token" in values
-    if changed_server or not core.get_setting("plex_machine_identifier"):
-        warning = _remember_machine_identifier(None, None)
-        if warning:
-            flash(f"Settings saved, but Plex could not be reached to confirm them: {warning}", "warn")
-            return redirect(url_for("plexbooks.settings"))
-    flash("Settings saved.", "ok")
+        if identifier:
+            repo.set_setting(session, "plex_machine_identifier", identifier)
+    if problem:
+        flash(f"Settings saved, but Plex could not be reached to confirm them: {problem}", "warn")
+    else:
+        flash("Settings saved.", "ok")
+    if (changed_server or changed_library) and values.get(SettingKey.LIBRARY_ID):
+        _start_full_scan()
     return redirect(url_for("plexbooks.settings"))
 
 

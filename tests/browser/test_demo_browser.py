@@ -60,6 +60,7 @@ def demo(database_factory: DatabaseFactory, tmp_path: Path) -> Iterator[DemoServ
     """The demo host and its emulator on free loopback ports, with no scheduler (the walk scans by hand)."""
     server = DemoServer(
         items=300, database_url=database_factory.new_url(), instance_path=tmp_path / "instance", scheduler=False,
+        PLEXBOOKS_SCAN_ON_SAVE=False,  # the walk starts the first scan itself, on the Scans page
     )
     server.start(port=0)
     yield server
