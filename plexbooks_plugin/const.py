@@ -19,6 +19,11 @@ class SettingKey(StrEnum):
     CLIENT_IDENTIFIER = "client_identifier"
     PLEX_MACHINE_IDENTIFIER = "plex_machine_identifier"
     RECENT_WATERMARK = "recent_watermark"
+    RECENT_UPDATED_WATERMARK = "recent_updated_watermark"
+    REALTIME = "realtime"
+    WEBHOOK_URL = "webhook_url"
+    WEBHOOK_SECRET = "webhook_secret"
+    REALTIME_STATUS = "realtime_status"
     LIBRARY_VERSION = "library_version"
     PENDING_REMOVAL = "pending_removal"
 
