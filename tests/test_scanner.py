@@ -151,6 +151,22 @@ def test_shrunken_library_is_held_back_until_confirmed(plex_core: PlexBooksCore,
     assert confirm_pending_removal(plex_core) == 0
 
 
+def test_a_missing_album_is_removed_only_after_plex_answers_404(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
+    run_scan(plex_core, "full")
+    key = sorted(rows(plex_core), key=int)[5]
+    fake_plex.remove_album(key)
+    fake_plex.set_fault(500, on_path=f"/library/metadata/{key}")
+    summary = run_scan(plex_core, "full")
+    assert summary["removed"] == 0 and key in rows(plex_core)
+    assert "kept" in (summary["warning"] or "")
+    fake_plex.clear_faults()
+    fake_plex.request_log.clear()
+    summary = run_scan(plex_core, "full")
+    assert summary["removed"] == 1 and key not in rows(plex_core)
+    asked = fake_plex.requests_to(f"/library/metadata/{key}")
+    assert len(asked) == 1  # asked once, answered 404 (the album is gone)
+
+
 def test_empty_library_removes_nothing_unless_confirmed(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
     run_scan(plex_core, "full")
     for key in list(rows(plex_core)):
