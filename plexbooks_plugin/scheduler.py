@@ -26,6 +26,7 @@ from .const import DEFAULT_LEADER_TTL, LEADER_LEASE, SettingKey
 from .core import PlexBooksCore
 from .errors import ScanFailed, ScanRunning
 from .plex.redact import error_line
+from .realtime import RealtimeListener
 from .scanning import run_full_scan, run_recent_scan
 
 log = logging.getLogger(__name__)
@@ -81,6 +82,7 @@ class PlexBooksScheduler:
         tick_seconds: float = 1.0,
         leader_ttl: timedelta = DEFAULT_LEADER_TTL,
         jobs: Sequence[JobSpec] | None = None,
+        realtime: bool = True,
     ) -> None:
         self.core = core
         self.tick_seconds = tick_seconds
@@ -100,6 +102,8 @@ class PlexBooksScheduler:
         #: name -> number of runs that finished (successfully or not); for tests and the status page
         self.runs: dict[str, int] = {}
         self.failures: dict[str, int] = {}
+        # The notification listener runs while this scheduler leads (only one WebSocket per cluster).
+        self.listener: RealtimeListener | None = RealtimeListener(core) if realtime else None
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -168,6 +172,8 @@ class PlexBooksScheduler:
             log.info("scheduler is now the leader (%s)", self.holder)
             self._is_leader = True
         self._sync_jobs()
+        if self.listener is not None and not self._stop.is_set():
+            self.listener.start()  # a no-op while it runs; it reads the `realtime` setting itself
         self._scheduler.run_pending()
 
     def run_pending_now(self, *, all_jobs: bool = False) -> dict[str, bool]:
@@ -281,6 +287,8 @@ class PlexBooksScheduler:
 
     def _step_down(self, *, release: bool) -> None:
         self._is_leader = False
+        if self.listener is not None and self.listener.running:
+            self.listener.stop()
         self._scheduler.clear()
         self._scheduled.clear()
         if release:
