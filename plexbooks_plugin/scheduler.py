@@ -28,6 +28,7 @@ from .errors import ScanFailed, ScanRunning
 from .plex.redact import error_line
 from .realtime import RealtimeListener
 from .scanning import run_full_scan, run_recent_scan
+from .webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +105,7 @@ class PlexBooksScheduler:
         self.failures: dict[str, int] = {}
         # The notification listener runs while this scheduler leads (only one WebSocket per cluster).
         self.listener: RealtimeListener | None = RealtimeListener(core) if realtime else None
+        self.webhooks = WebhookSender(core)  # the outbox is sent by the leader only, beside the jobs
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -172,8 +174,11 @@ class PlexBooksScheduler:
             log.info("scheduler is now the leader (%s)", self.holder)
             self._is_leader = True
         self._sync_jobs()
-        if self.listener is not None and not self._stop.is_set():
-            self.listener.start()  # a no-op while it runs; it reads the `realtime` setting itself
+        # Only a started scheduler runs these threads (a bare tick() from a test or the CLI does not).
+        if self.running and not self._stop.is_set():
+            if self.listener is not None:
+                self.listener.start()  # a no-op while it runs; it reads the `realtime` setting itself
+            self.webhooks.start()
         self._scheduler.run_pending()
 
     def run_pending_now(self, *, all_jobs: bool = False) -> dict[str, bool]:
@@ -289,6 +294,8 @@ class PlexBooksScheduler:
         self._is_leader = False
         if self.listener is not None and self.listener.running:
             self.listener.stop()
+        if self.webhooks.running:
+            self.webhooks.stop()
         self._scheduler.clear()
         self._scheduled.clear()
         if release:

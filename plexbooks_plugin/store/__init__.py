@@ -78,6 +78,13 @@ from .users import (
     has_admin,
     upsert_user,
 )
+from .webhooks import (
+    due_webhooks,
+    enqueue_webhook,
+    recent_webhooks,
+    record_webhook_attempt,
+    webhook_counts,
+)
 
 __all__ = [
     "TERMINAL_STATUSES",
@@ -91,6 +98,8 @@ __all__ = [
     "count_unseen",
     "create_request",
     "downloaded_requests",
+    "due_webhooks",
+    "enqueue_webhook",
     "fail_abandoned_runs",
     "finish_scan_run",
     "get_json_setting",
@@ -121,7 +130,9 @@ __all__ = [
     "open_requests",
     "raw_setting",
     "recent_scan_runs",
+    "recent_webhooks",
     "record_failed_run",
+    "record_webhook_attempt",
     "release_lease",
     "remove_library_items",
     "remove_other_sections",
@@ -138,4 +149,5 @@ __all__ = [
     "upsert_catalog_items",
     "upsert_library_page",
     "upsert_user",
+    "webhook_counts",
 ]
