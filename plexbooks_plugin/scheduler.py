@@ -22,7 +22,7 @@ from typing import Any
 import schedule
 
 from . import store as repo
-from .const import DEFAULT_LEADER_TTL, LEADER_LEASE, SettingKey
+from .const import DEFAULT_LEADER_TTL, LEADER_LEASE, SCAN_LEASE, SettingKey
 from .core import PlexBooksCore
 from .errors import ScanFailed, ScanRunning
 from .plex.redact import error_line
@@ -100,6 +100,7 @@ class PlexBooksScheduler:
         self._queued: set[str] = set()
         self._queued_lock = threading.Lock()
         self._is_leader = False
+        self._deferred: set[str] = set()  # jobs that found another scan running: run when it ends
         #: name -> number of runs that finished (successfully or not); for tests and the status page
         self.runs: dict[str, int] = {}
         self.failures: dict[str, int] = {}
@@ -174,6 +175,7 @@ class PlexBooksScheduler:
             log.info("scheduler is now the leader (%s)", self.holder)
             self._is_leader = True
         self._sync_jobs()
+        self._resubmit_deferred()
         # Only a started scheduler runs these threads (a bare tick() from a test or the CLI does not).
         if self.running and not self._stop.is_set():
             if self.listener is not None:
@@ -198,7 +200,10 @@ class PlexBooksScheduler:
             spec.func(self.core)
             return True
         except ScanRunning as err:
-            log.info("job %s skipped: %s", name, err)
+            # Not a failure, but not done either: it runs once the other scan ends (an overdue full
+            # scan must not wait another six hours because the listener's catch-up poll was running).
+            log.info("job %s deferred: %s", name, err)
+            self._deferred.add(name)
             return True
         except ScanFailed as err:
             # The scanner already logged it and recorded it on its run.
@@ -282,6 +287,22 @@ class PlexBooksScheduler:
                 log.info("job %s is overdue; running it now", name)
                 self._submit(name)
 
+    def _resubmit_deferred(self) -> None:
+        """Queue the deferred jobs again once no scan holds the scan lease."""
+        if not self._deferred:
+            return
+        try:
+            with self.core.session() as session:
+                busy = repo.lease_holder(session, SCAN_LEASE, self.core.clock()) is not None
+        except Exception:
+            return
+        if busy:
+            return
+        for name in list(self._deferred):
+            self._deferred.discard(name)
+            if name in self._scheduled:
+                self._submit(name)
+
     def _overdue(self, kind: str, interval: float) -> bool:
         try:
             with self.core.session() as session:
@@ -292,6 +313,7 @@ class PlexBooksScheduler:
 
     def _step_down(self, *, release: bool) -> None:
         self._is_leader = False
+        self._deferred.clear()
         if self.listener is not None and self.listener.running:
             self.listener.stop()
         if self.webhooks.running:

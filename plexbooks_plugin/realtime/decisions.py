@@ -17,9 +17,9 @@ STATE_PROCESSED = 5
 STATE_DELETED = 9
 
 # A burst (a bulk import sends hundreds of entries) is fetched once it has been quiet this long...
-DEBOUNCE_SECONDS = 0.5
+DEBOUNCE_SECONDS = 0.25
 # ...or once its oldest entry waited this long, so a steady stream still lands within seconds.
-MAX_WAIT_SECONDS = 2.0
+MAX_WAIT_SECONDS = 1.0
 # An album seen only in states 0-4 (no agent, or a stuck agent) is fetched after this much silence.
 QUIET_SECONDS = 5.0
 BACKOFF_FIRST_SECONDS = 1.0
@@ -79,8 +79,9 @@ class PendingAlbums:
 
     def add(self, event: AlbumEvent, now: float) -> None:
         """Note one album event heard at `now`."""
-        self._last_event = now
         key, section = event.rating_key, event.section_id
+        if event.state in (STATE_DELETED, STATE_PROCESSED):
+            self._last_event = now  # only what makes a batch extends the burst (not other albums' progress)
         if event.state == STATE_DELETED:
             self._processed.pop(key, None)
             self._quiet.pop(key, None)
