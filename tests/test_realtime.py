@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
@@ -285,3 +286,19 @@ def test_realtime_off_holds_no_websocket(
     sched = listening(plex_core, started)
     assert wait_until(lambda: (read_status(plex_core) or {}).get("state") == "off")
     assert fake_plex.websocket_clients == 0 and sched.is_leader
+
+
+def test_the_token_never_reaches_the_logs_even_at_debug(
+    plex_core: PlexBooksCore, fake_plex: FakePlex, started: list[PlexBooksScheduler], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    listening(plex_core, started)
+    assert fake_plex.wait_for_websocket_clients(1, timeout=10)
+    assert wait_until(lambda: caught_up(plex_core))
+    fake_plex.drop_websockets()
+    assert fake_plex.wait_for_websocket_clients(1, timeout=10)  # a reconnect logs its handshake again
+    # The emulator's own server side (websockets.server) is not plexbooks: everything else is checked.
+    ours = [r for r in caplog.records if not r.name.startswith("websockets.server")]
+    handshake = [r.getMessage() for r in ours if r.name == "plexbooks.realtime.websocket"]
+    assert any("X-Plex-Token" in line for line in handshake)  # the client logged its headers, masked
+    assert fake_plex.token not in "\n".join(r.getMessage() for r in ours)

@@ -21,7 +21,7 @@ from websockets.sync.client import ClientConnection, connect
 from .. import store as repo
 from ..const import SettingKey
 from ..errors import PlexbooksError, ScanRunning
-from ..plex.redact import error_line
+from ..plex.redact import TokenRedactingFilter, error_line
 from ..scanning import run_scan
 from .apply import apply_batch
 from .decisions import PendingAlbums, album_events, backoff_delay, websocket_url
@@ -30,6 +30,11 @@ if TYPE_CHECKING:
     from ..core import PlexBooksCore
 
 log = logging.getLogger(__name__)
+# websockets logs the handshake headers (the token among them) at DEBUG: its records go through this
+# logger, which masks every token the listener has used.
+_ws_log = logging.getLogger("plexbooks.realtime.websocket")
+_ws_redactor = TokenRedactingFilter()
+_ws_log.addFilter(_ws_redactor)
 
 CONFIG_CHECK_SECONDS = 5.0  # how often a connected listener re-reads its settings
 CATCH_UP_RETRY_SECONDS = 5.0  # after a catch-up poll could not run (a scan was running)
@@ -146,7 +151,8 @@ class RealtimeListener:
         url = websocket_url(config.url)
         headers = {"X-Plex-Token": config.token, "X-Plex-Client-Identifier": self.core.client_identifier()}
         # The token travels in a header only: the URL (logged by websockets on errors) never holds it.
-        with connect(url, additional_headers=headers, open_timeout=10, close_timeout=2,
+        _ws_redactor.add_secret(config.token)
+        with connect(url, additional_headers=headers, open_timeout=10, close_timeout=2, logger=_ws_log,
                      ping_interval=20, ping_timeout=20, max_size=8 * 1024 * 1024) as ws:
             self._ws = ws
             try:

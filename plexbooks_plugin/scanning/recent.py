@@ -32,6 +32,7 @@ class _Poll:
     seen: set[str]
     added: list[int | None]
     updated: list[int | None]
+    unreadable: int = 0  # items of the current query Plex sent that could not be parsed
 
 
 def recent_scan(job: Job, counts: Counts) -> None:
@@ -42,14 +43,20 @@ def recent_scan(job: Job, counts: Counts) -> None:
         first = job.client.recently_added(job.section, page_size=RECENT_PAGE_SIZE, max_pages=1)
         for page in first:
             _store(job, counts, poll, page)
+        counts.skipped += poll.unreadable
     else:
         throttle = Throttle(job.lease_ttl)
+        unreadable = 0
         for field, _key in _MARKS:
             mark = marks[field] or marks["addedAt"] or 0
+            poll.unreadable = 0
             for page in job.client.albums_since(job.section, field, filter_since(mark), page_size=FILTERED_PAGE_SIZE):
                 _store(job, counts, poll, page)
                 if throttle.due():
                     checkpoint(job, len(poll.seen), None)
+            # An unreadable album new since both watermarks comes back from both queries: count it once.
+            unreadable = max(unreadable, poll.unreadable)
+        counts.skipped += unreadable
     counts.total = len(poll.seen)
     _save_marks(job, job.section, marks, {"addedAt": poll.added, "updatedAt": poll.updated})
     checkpoint(job, len(poll.seen), len(poll.seen))
@@ -57,7 +64,7 @@ def recent_scan(job: Job, counts: Counts) -> None:
 
 def _store(job: Job, counts: Counts, poll: _Poll, page: PlexPage) -> None:
     """Store a page's albums not already stored by this poll (the two queries overlap)."""
-    counts.skipped += page.skipped
+    poll.unreadable += page.skipped
     fresh: list[PlexAudiobook] = [item for item in page.items if item.rating_key not in poll.seen]
     if not fresh:
         return
