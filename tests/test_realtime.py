@@ -273,6 +273,8 @@ def test_only_the_leader_of_two_workers_holds_the_websocket(
         assert wait_until(lambda: second.is_leader, timeout=5)
         assert wait_until(lambda: second.listener is not None and second.listener.running, timeout=5)
         assert fake_plex.wait_for_websocket_clients(1, timeout=10)
+        assert wait_until(lambda: (read_status(plex_core) or {}).get("holder") == other.holder_id
+                          and (read_status(plex_core) or {}).get("state") == "connected")
     finally:
         for sched in started:
             sched.stop(timeout=5)

@@ -244,6 +244,10 @@ class RealtimeListener:
         self._status_written = self.clock()
         try:
             with self.core.session() as session:
+                stored = repo.get_json_setting(session, SettingKey.REALTIME_STATUS)
+                if (self._status["state"] == "stopped" and isinstance(stored, dict)
+                        and stored.get("holder") not in (None, self.core.holder_id)):
+                    return  # another process leads now: its state is the one to show
                 repo.set_json_setting(session, SettingKey.REALTIME_STATUS, self._status)
         except Exception as err:  # the status is informative only
             log.debug("realtime: could not record the status: %s", error_line(err))
