@@ -384,6 +384,7 @@ def test_poll_with_nothing_new_makes_one_request_per_filter(plex_core: PlexBooks
     assert len(fake_plex.request_log) == 2
     queries = [r.query for r in fake_plex.request_log]
     assert "addedAt%3E%3E=" in queries[0] and "updatedAt%3E%3E=" in queries[1]
+    assert "addedAt%3C%3C=" in queries[1]  # corrections only: what the first query returned is not read twice
 
 
 def test_an_import_sharing_one_second_costs_few_requests_and_then_one(
@@ -415,7 +416,7 @@ def test_an_import_of_many_pages_is_mirrored_by_the_next_poll(plex_core: PlexBoo
     fake_plex.request_log.clear()
     summary = run_scan(plex_core, "recent")
     assert summary["new"] == 450 and added <= set(rows(plex_core)) and summary["warning"] is None
-    assert len(fake_plex.request_log) == 4  # 3 pages of addedAt, 1 of updatedAt
+    assert len(fake_plex.request_log) == 4  # 3 pages of addedAt, 1 (empty) of updatedAt
     assert run_scan(plex_core, "recent")["new"] == 0
 
 

@@ -292,20 +292,22 @@ class PlexClient(PlexHTTPClient):
         )
 
     def albums_since(
-        self, section_id: str | int, field: str, since: int, *, page_size: int = 200
+        self, section_id: str | int, field: str, since: int, *, page_size: int = 200,
+        added_before: int | None = None,
     ) -> Generator[PlexPage, None, None]:
         """Every album whose `field` (addedAt or updatedAt) is after `since`, oldest first, in pages.
 
+        `added_before` also requires addedAt before it (Plex ANDs the filters of one query).
         Ascending order keeps the paging stable while Plex adds more: newcomers land on the last page.
         """
         if field not in ("addedAt", "updatedAt"):
             raise ValueError(f"albums can be filtered by addedAt or updatedAt, not {field!r}")
-        return self._paged(
-            f"/library/sections/{_seg(section_id)}/all",
-            # In the query string this reads `addedAt>>=1700000000` (">>" is Plex's "after").
-            {"type": ALBUM_TYPE, f"{field}>>": int(since), "sort": f"{field}:asc", "includeGuids": 1},
-            page_size,
-        )
+        # In the query string this reads `addedAt>>=1700000000` (">>" is Plex's "after", "<<" "before").
+        params: dict[str, str | int] = {"type": ALBUM_TYPE, f"{field}>>": int(since)}
+        if added_before is not None:
+            params["addedAt<<"] = int(added_before)
+        params.update({"sort": f"{field}:asc", "includeGuids": 1})
+        return self._paged(f"/library/sections/{_seg(section_id)}/all", params, page_size)
 
     def albums_by_keys(self, rating_keys: Sequence[str]) -> list[PlexAudiobook]:
         """The albums among `rating_keys`, in one `/library/metadata/{a,b,c}` request per 100 keys.

@@ -1,8 +1,9 @@
 """The recently-added poll: every album added or changed since the last poll, by filtered queries.
 
 Two queries per section, since Plex ANDs the filters of one query: `addedAt>>=` (new albums, however
-many: a 5,000-book import is paged through) and `updatedAt>>=` (metadata corrections: a fixed match
-changes the title or author without adding anything), each from its own watermark minus a margin.
+many: a 5,000-book import is paged through) and `updatedAt>>=` with `addedAt<<=` (metadata corrections
+of older albums: a fixed match changes the title or author without adding anything), each from its own
+watermark minus a margin; the two never return the same album.
 The very first poll (no watermark, nothing mirrored) reads only the newest page: the full scan
 mirrors the rest.
 """
@@ -32,7 +33,6 @@ class _Poll:
     seen: set[str]
     added: list[int | None]
     updated: list[int | None]
-    unreadable: int = 0  # items of the current query Plex sent that could not be parsed
 
 
 def recent_scan(job: Job, counts: Counts) -> None:
@@ -43,28 +43,29 @@ def recent_scan(job: Job, counts: Counts) -> None:
         first = job.client.recently_added(job.section, page_size=RECENT_PAGE_SIZE, max_pages=1)
         for page in first:
             _store(job, counts, poll, page)
-        counts.skipped += poll.unreadable
     else:
         throttle = Throttle(job.lease_ttl)
-        unreadable = 0
+        added_since = filter_since(marks["addedAt"] or 0)
         for field, _key in _MARKS:
-            mark = marks[field] or marks["addedAt"] or 0
-            poll.unreadable = 0
-            for page in job.client.albums_since(job.section, field, filter_since(mark), page_size=FILTERED_PAGE_SIZE):
+            since = filter_since(marks[field] or marks["addedAt"] or 0)
+            # The updatedAt query skips what the addedAt query already returned (added after
+            # `added_since`): an import is read once, and only the corrections come back here.
+            before = added_since + 1 if field == "updatedAt" else None
+            pages = job.client.albums_since(
+                job.section, field, since, page_size=FILTERED_PAGE_SIZE, added_before=before
+            )
+            for page in pages:
                 _store(job, counts, poll, page)
                 if throttle.due():
                     checkpoint(job, len(poll.seen), None)
-            # An unreadable album new since both watermarks comes back from both queries: count it once.
-            unreadable = max(unreadable, poll.unreadable)
-        counts.skipped += unreadable
     counts.total = len(poll.seen)
     _save_marks(job, job.section, marks, {"addedAt": poll.added, "updatedAt": poll.updated})
     checkpoint(job, len(poll.seen), len(poll.seen))
 
 
 def _store(job: Job, counts: Counts, poll: _Poll, page: PlexPage) -> None:
-    """Store a page's albums not already stored by this poll (the two queries overlap)."""
-    poll.unreadable += page.skipped
+    """Store a page's albums not already stored by this poll (paging may repeat one while Plex adds more)."""
+    counts.skipped += page.skipped
     fresh: list[PlexAudiobook] = [item for item in page.items if item.rating_key not in poll.seen]
     if not fresh:
         return
