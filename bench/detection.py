@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/detection.py                 # everything, text on stdout, about 4 minutes
     .venv/bin/python bench/detection.py --books 50 --poll-seconds 10 --idle-seconds 60 --import-books 5000
-    .venv/bin/python bench/detection.py --json out.json
+    .venv/bin/python bench/detection.py --json out.json    # results of the last run: bench/DETECTION.md
 
 The emulator runs in this process (in its own threads) on loopback; the database is SQLite in a
 temporary folder. Latency is measured from the moment the emulator published an album's state-5

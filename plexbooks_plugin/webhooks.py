@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -11,6 +10,7 @@ from typing import TYPE_CHECKING
 import requests
 
 from . import store as repo
+from .background import BackgroundLoop
 from .const import SettingKey
 from .plex.redact import error_line
 from .services.webhooks import SIGNATURE_HEADER, gives_up, retry_delay, signature
@@ -82,33 +82,15 @@ def _post(client: requests.Session, url: str, payload: str, secret: str) -> tupl
     return False, response.status_code, f"the host answered HTTP {response.status_code}"
 
 
-class WebhookSender:
+class WebhookSender(BackgroundLoop):
     """A daemon thread sending the outbox every few seconds while the scheduler leads."""
 
+    thread_name = "plexbooks-webhooks"
+
     def __init__(self, core: PlexBooksCore, every: float = SEND_EVERY_SECONDS) -> None:
+        super().__init__()
         self.core = core
         self.every = every
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
-
-    @property
-    def running(self) -> bool:
-        """Whether the sender thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> WebhookSender:
-        """Start sending (a no-op while it runs)."""
-        if not self.running:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="plexbooks-webhooks", daemon=True)
-            self._thread.start()
-        return self
-
-    def stop(self, timeout: float = 5.0) -> None:
-        """Stop after the delivery in flight."""
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
 
     def _run(self) -> None:
         with requests.Session() as http:

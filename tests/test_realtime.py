@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -20,18 +20,13 @@ from plexbooks_plugin.realtime.decisions import AlbumEvent, PendingAlbums, album
 from plexbooks_plugin.scanning import run_scan
 from plexbooks_plugin.scheduler import JobSpec, PlexBooksScheduler
 
+from .reliability.helpers import wait_until
+
 pytest_plugins = ["tests.fakeplex_fixtures"]
 
 TTL = timedelta(seconds=1)
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 10.0) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.02)
-    return predicate()
 
 
 # ------------------------------------------------------------------ decisions

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +18,7 @@ from websockets.exceptions import InvalidStatus, WebSocketException
 from websockets.sync.client import ClientConnection, connect
 
 from .. import store as repo
+from ..background import BackgroundLoop
 from ..const import SettingKey
 from ..errors import PlexbooksError, ScanRunning
 from ..plex.redact import TokenRedactingFilter, error_line
@@ -68,14 +68,15 @@ def read_status(core: PlexBooksCore) -> dict[str, Any] | None:
     return value if isinstance(value, dict) else None
 
 
-class RealtimeListener:
+class RealtimeListener(BackgroundLoop):
     """A daemon thread holding the notification WebSocket while started."""
 
+    thread_name = "plexbooks-realtime"
+
     def __init__(self, core: PlexBooksCore, *, clock: Callable[[], float] = time.monotonic) -> None:
+        super().__init__()
         self.core = core
         self.clock = clock
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._ws: ClientConnection | None = None
         self._status: dict[str, Any] = {"state": "stopped", "events": 0}
         self._status_written = 0.0
@@ -83,31 +84,18 @@ class RealtimeListener:
         self._catch_up_at: float | None = None
         self.applied_batches = 0
 
-    @property
-    def running(self) -> bool:
-        """Whether the listener thread is alive."""
-        return self._thread is not None and self._thread.is_alive()
-
-    def start(self) -> RealtimeListener:
-        """Start the listener thread (a no-op while it runs)."""
-        if not self.running:
-            self._stop.clear()
-            self._thread = threading.Thread(target=self._run, name="plexbooks-realtime", daemon=True)
-            self._thread.start()
-        return self
-
     def stop(self, timeout: float = 5.0) -> None:
-        """Close the WebSocket and end the thread."""
-        self._stop.set()
+        """Close the WebSocket, end the thread and record the state."""
+        super().stop(timeout)
+        self._set_status("stopped", force=True)
+
+    def _wake(self) -> None:
         ws = self._ws
         if ws is not None:
             try:
                 ws.close()
             except Exception:  # closing a dead socket: nothing left to do
                 log.debug("closing the notification WebSocket failed", exc_info=True)
-        if self._thread is not None:
-            self._thread.join(timeout)
-        self._set_status("stopped", force=True)
 
     # ------------------------------------------------------------------ the connection loop
 
