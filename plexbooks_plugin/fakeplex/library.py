@@ -16,6 +16,7 @@ _EPOCH_2016 = 1451606400  # 2016-01-01
 _EPOCH_2025_06 = 1748736000  # 2025-06-01
 _ARTICLES = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 _UNSAFE_PATH = re.compile(r'[\\/:*?"<>|]')
+_REGIONS = ("us", "us", "us", "uk", "au", "ca", "de")  # Audible stores, weighted as libraries hold them
 
 
 @dataclass(slots=True)
@@ -166,6 +167,35 @@ class LibraryGenerator:
             if value not in self._used_asins:
                 self._used_asins.add(value)
                 return value
+
+    def credits(self, author: str, index: int) -> tuple[str | None, str | None]:
+        """(the artist a book is filed under, its narrator): mostly the author, now and then the narrator."""
+        random_ = self.random
+        narrators = data.NARRATORS
+        narrator = narrators[int(random_() * len(narrators))] if random_() < 0.55 else None
+        parent: str | None = author
+        if narrator and random_() < 0.06:
+            # Filed under the narrator, with the author as the secondary artist.
+            parent, narrator = narrator, author
+        if index % 101 == 50:
+            parent = None  # some listings carry no parentTitle at all
+        return parent, narrator
+
+    def guid(self, key: int) -> tuple[str, tuple[str, ...]]:
+        """A book's guid and extra Guids: Audnexus 60 %, plex:// 25 % (some with more Guids), local:// 15 %."""
+        random_ = self.random
+        roll = random_()
+        if roll < 0.6:
+            return audnexus_guid(self.asin(), _REGIONS[int(random_() * len(_REGIONS))]), ()
+        if roll >= 0.85:
+            return f"local://{key}", ()
+        guid = f"plex://album/{hex_id('album', self.seed, key)}"
+        sub = random_()
+        if sub < 0.15:
+            return guid, (f"audible://{self.asin()}",)
+        if sub < 0.3:
+            return guid, (f"mbid://{hex_id('mbid', self.seed, key, length=32)}",)
+        return guid, ()
 
     def person(self) -> str:
         """A generated author name (with diacritics now and then)."""

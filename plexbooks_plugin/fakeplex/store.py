@@ -157,9 +157,8 @@ class FakeLibrary:
         span = _EPOCH_2025_06 - _EPOCH_2016
         random_ = gen.random
         added = sorted(_EPOCH_2016 + int(random_() * span) for _ in range(count))
-        regions = ("us", "us", "us", "uk", "au", "ca", "de")
-        narrators, publishers, genres = data.NARRATORS, data.PUBLISHERS, data.GENRES
-        n_narrators, n_publishers, n_genres = len(narrators), len(publishers), len(genres)
+        publishers, genres = data.PUBLISHERS, data.GENRES
+        n_publishers, n_genres = len(publishers), len(genres)
         lower_genre = {g: g.lower() for g in genres}
         by_name = self._artist_by_name
         albums = self.albums
@@ -171,31 +170,13 @@ class FakeLibrary:
             else:
                 title, author = gen.title(), gen.person()
             title = gen.decorate(title, i, real=real)
-            narrator: str | None = narrators[int(random_() * n_narrators)] if random_() < 0.55 else None
-            parent: str | None = author
-            if narrator and random_() < 0.06:
-                # Filed under the narrator, with the author as the secondary artist.
-                parent, narrator = narrator, author
-            if i % 101 == 50:
-                parent = None  # some listings carry no parentTitle at all
+            parent, narrator = gen.credits(author, i)
             added_at = added[i]
             artist_key = by_name.get((section_id, parent or ""))
             if artist_key is None:
                 artist_key = self.artist_for(section_id, parent, added_at).rating_key
             key = self._new_key()
-            roll = random_()
-            extra: tuple[str, ...] = ()
-            if roll < 0.6:
-                guid = audnexus_guid(gen.asin(), regions[int(random_() * 7)])
-            elif roll < 0.85:
-                guid = f"plex://album/{hex_id('album', seed, key)}"
-                sub = random_()
-                if sub < 0.15:
-                    extra = (f"audible://{gen.asin()}",)
-                elif sub < 0.3:
-                    extra = (f"mbid://{hex_id('mbid', seed, key, length=32)}",)
-            else:
-                guid = f"local://{key}"
+            guid, extra = gen.guid(key)
             # Every 149th is a box set beyond 596 hours: more than 2**31 milliseconds.
             if i % 149 == 31:
                 true_duration = 2**31 + 1 + int(random_() * 1_352_516_352)
