@@ -22,11 +22,13 @@ from typing import Any
 import schedule
 
 from . import store as repo
-from .const import DEFAULT_LEADER_TTL, LEADER_LEASE, SettingKey
+from .const import DEFAULT_LEADER_TTL, LEADER_LEASE, SCAN_LEASE, SettingKey
 from .core import PlexBooksCore
 from .errors import ScanFailed, ScanRunning
 from .plex.redact import error_line
+from .realtime import RealtimeListener
 from .scanning import run_full_scan, run_recent_scan
+from .webhooks import WebhookSender
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,7 @@ class PlexBooksScheduler:
         tick_seconds: float = 1.0,
         leader_ttl: timedelta = DEFAULT_LEADER_TTL,
         jobs: Sequence[JobSpec] | None = None,
+        realtime: bool = True,
     ) -> None:
         self.core = core
         self.tick_seconds = tick_seconds
@@ -102,12 +105,16 @@ class PlexBooksScheduler:
         self._queued: set[str] = set()
         self._queued_lock = threading.Lock()
         self._is_leader = False
+        self._deferred: set[str] = set()  # jobs that found another scan running: run when it ends
         #: name -> number of runs that finished (successfully or not); for tests and the status page
         self.runs: dict[str, int] = {}
         self.failures: dict[str, int] = {}
         # Jobs that were due but skipped because Plex was not configured yet: retried every tick
         # until they run, so configuring Plex after start does not wait a whole interval.
         self._awaiting_config: set[str] = set()
+        # The notification listener runs while this scheduler leads (only one WebSocket per cluster).
+        self.listener: RealtimeListener | None = RealtimeListener(core) if realtime else None
+        self.webhooks = WebhookSender(core)  # the outbox is sent by the leader only, beside the jobs
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -178,6 +185,12 @@ class PlexBooksScheduler:
         self._sync_jobs()
         for name in sorted(self._awaiting_config):
             self._submit(name)
+        self._resubmit_deferred()
+        # Only a started scheduler runs these threads (a bare tick() from a test or the CLI does not).
+        if self.running and not self._stop.is_set():
+            if self.listener is not None:
+                self.listener.start()  # a no-op while it runs; it reads the `realtime` setting itself
+            self.webhooks.start()
         self._scheduler.run_pending()
 
     def run_pending_now(self, *, all_jobs: bool = False) -> dict[str, bool]:
@@ -202,7 +215,10 @@ class PlexBooksScheduler:
             return True
         except ScanRunning as err:
             self._awaiting_config.discard(name)  # a scan runs (one started from the settings page, say)
-            log.info("job %s skipped: %s", name, err)
+            # Not a failure, but not done either: it runs once the other scan ends (an overdue full
+            # scan must not wait another six hours because the listener's catch-up poll was running).
+            log.info("job %s deferred: %s", name, err)
+            self._deferred.add(name)
             return True
         except ScanFailed as err:
             # The scanner already logged it and recorded it on its run.
@@ -286,6 +302,22 @@ class PlexBooksScheduler:
                 log.info("job %s is overdue; running it now", name)
                 self._submit(name)
 
+    def _resubmit_deferred(self) -> None:
+        """Queue the deferred jobs again once no scan holds the scan lease."""
+        if not self._deferred:
+            return
+        try:
+            with self.core.session() as session:
+                busy = repo.lease_holder(session, SCAN_LEASE, self.core.clock()) is not None
+        except Exception:
+            return
+        if busy:
+            return
+        for name in list(self._deferred):
+            self._deferred.discard(name)
+            if name in self._scheduled:
+                self._submit(name)
+
     def _overdue(self, kind: str, interval: float) -> bool:
         try:
             with self.core.session() as session:
@@ -296,6 +328,11 @@ class PlexBooksScheduler:
 
     def _step_down(self, *, release: bool) -> None:
         self._is_leader = False
+        self._deferred.clear()
+        if self.listener is not None and self.listener.running:
+            self.listener.stop()
+        if self.webhooks.running:
+            self.webhooks.stop()
         self._scheduler.clear()
         self._scheduled.clear()
         if release:

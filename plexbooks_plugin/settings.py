@@ -37,6 +37,13 @@ def _positive_number(minimum: float, maximum: float, unit: str) -> Callable[[str
     return parse
 
 
+def _parse_webhook_url(value: str) -> str:
+    value = value.strip()
+    if value:
+        split_http_url(value, "webhook URL")
+    return value
+
+
 def _parse_bool(value: str) -> str:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -73,12 +80,19 @@ SPECS: dict[str, SettingSpec] = {
         ),
         SettingSpec("refresh_after_import", "ask Plex to scan a folder after an import", _parse_bool, "true"),
         SettingSpec("api_key", "the host's key for the X-Plexbooks-Key header", _parse_nonempty, secret=True),
+        SettingSpec("realtime", "listen to the server's notification WebSocket", _parse_bool, "true"),
+        SettingSpec("webhook_url", "where to POST request events (empty: no webhook)", _parse_webhook_url),
+        SettingSpec("webhook_secret", "HMAC-SHA256 key signing the webhook bodies", _parse_nonempty, secret=True),
         # Internal state, kept with the settings because it is a handful of values.
         SettingSpec("client_identifier", "X-Plex-Client-Identifier of this install", _parse_nonempty, public=False),
         SettingSpec(
             "plex_machine_identifier", "machineIdentifier of the configured server", _parse_nonempty, public=False
         ),
         SettingSpec("recent_watermark", "addedAt of the newest item the last poll saw", _parse_nonempty, public=False),
+        SettingSpec(
+            "recent_updated_watermark", "updatedAt of the newest item the last poll saw", _parse_nonempty, public=False
+        ),
+        SettingSpec("realtime_status", "JSON: the notification listener's state", _parse_nonempty, public=False),
         SettingSpec(
             "library_version", "bumped whenever the mirrored library changes", _parse_nonempty, "0", public=False
         ),

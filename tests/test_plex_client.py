@@ -564,3 +564,29 @@ def test_asin_from_guid(guid: str, asin: str | None) -> None:
 )
 def test_common_directory(files: list[str], expected: str | None) -> None:
     assert common_directory(files) == expected
+
+
+def test_albums_by_keys_is_one_request_and_skips_missing_keys(fake: FakePlex) -> None:
+    keys = [str(a.rating_key) for a in fake.albums()[:3]]
+    fake.clear_log()
+    albums = make_client(fake).albums_by_keys([*keys, "99999999", keys[0]])
+    assert sorted(a.rating_key for a in albums) == sorted(keys)
+    assert [r.path for r in fake.request_log] == [f"/library/metadata/{','.join([*keys, '99999999'])}"]
+    assert make_client(fake).albums_by_keys(["99999998", "99999999"]) == []  # Plex: 404
+
+
+def test_album_exists_is_false_only_on_404(fake: FakePlex) -> None:
+    key = str(fake.albums()[0].rating_key)
+    client = make_client(fake)
+    assert client.album_exists(key) is True and client.album_exists("99999999") is False
+    fake.set_fault(500, on_path=f"/library/metadata/{key}")
+    with pytest.raises(PlexResponseError):
+        client.album_exists(key)
+
+
+def test_albums_since_filters_and_sorts_ascending(fake: FakePlex) -> None:
+    newest = max(a.added_at for a in fake.albums())
+    pages = list(make_client(fake).albums_since(fake.music_section_id, "addedAt", newest - 1, page_size=5))
+    assert [a.added_at for p in pages for a in p.items] == [newest] * len([a for p in pages for a in p.items])
+    with pytest.raises(ValueError):
+        make_client(fake).albums_since(fake.music_section_id, "title", 0)

@@ -151,6 +151,22 @@ def test_shrunken_library_is_held_back_until_confirmed(plex_core: PlexBooksCore,
     assert confirm_pending_removal(plex_core) == 0
 
 
+def test_a_missing_album_is_removed_only_after_plex_answers_404(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
+    run_scan(plex_core, "full")
+    key = sorted(rows(plex_core), key=int)[5]
+    fake_plex.remove_album(key)
+    fake_plex.set_fault(500, on_path=f"/library/metadata/{key}")
+    summary = run_scan(plex_core, "full")
+    assert summary["removed"] == 0 and key in rows(plex_core)
+    assert "kept" in (summary["warning"] or "")
+    fake_plex.clear_faults()
+    fake_plex.request_log.clear()
+    summary = run_scan(plex_core, "full")
+    assert summary["removed"] == 1 and key not in rows(plex_core)
+    asked = fake_plex.requests_to(f"/library/metadata/{key}")
+    assert len(asked) == 1  # asked once, answered 404 (the album is gone)
+
+
 def test_empty_library_removes_nothing_unless_confirmed(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
     run_scan(plex_core, "full")
     for key in list(rows(plex_core)):
@@ -358,13 +374,17 @@ def test_thirty_books_added_between_polls_are_all_found(plex_core: PlexBooksCore
     assert run_scan(plex_core, "recent")["new"] == 0
 
 
-def test_poll_with_nothing_new_makes_one_request(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
+def test_poll_with_nothing_new_makes_one_request_per_filter(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
     run_scan(plex_core, "full")
     run_scan(plex_core, "recent")
     fake_plex.request_log.clear()
     summary = run_scan(plex_core, "recent")
     assert summary["new"] == 0 and summary["updated"] == 0
-    assert len(fake_plex.request_log) == 1
+    # One addedAt>>= and one updatedAt>>= query (Plex ANDs the filters of one query).
+    assert len(fake_plex.request_log) == 2
+    queries = [r.query for r in fake_plex.request_log]
+    assert "addedAt%3E%3E=" in queries[0] and "updatedAt%3E%3E=" in queries[1]
+    assert "addedAt%3C%3C=" in queries[1]  # corrections only: what the first query returned is not read twice
 
 
 def test_an_import_sharing_one_second_costs_few_requests_and_then_one(
@@ -376,14 +396,39 @@ def test_an_import_sharing_one_second_costs_few_requests_and_then_one(
     fake_plex.request_log.clear()
     summary = run_scan(plex_core, "recent")
     assert summary["new"] == 30 and added <= set(rows(plex_core))
-    assert len(fake_plex.request_log) == 4  # three pages of new books, the fourth reaches the mirror
+    assert len(fake_plex.request_log) == 2  # one page of each filtered query holds all 30
     fake_plex.request_log.clear()
     summary = run_scan(plex_core, "recent")  # the newest books share the watermark's second
     assert summary["new"] == 0 and summary["updated"] == 0
-    assert len(fake_plex.request_log) == 1
+    assert len(fake_plex.request_log) == 2
     # A book arriving later within the watermark's second is still found.
     late = str(fake_plex.add_album("Late In The Same Second", "Tova Linde", added_at=BASE_TIME))
     assert run_scan(plex_core, "recent")["new"] == 1 and late in rows(plex_core)
+
+
+def test_an_import_of_many_pages_is_mirrored_by_the_next_poll(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
+    run_scan(plex_core, "full")
+    run_scan(plex_core, "recent")
+    added = {
+        str(fake_plex.add_album(f"Bulk Import Volume {n}", f"Author {n}", added_at=BASE_TIME + n % 7))
+        for n in range(450)
+    }
+    fake_plex.request_log.clear()
+    summary = run_scan(plex_core, "recent")
+    assert summary["new"] == 450 and added <= set(rows(plex_core)) and summary["warning"] is None
+    assert len(fake_plex.request_log) == 4  # 3 pages of addedAt, 1 (empty) of updatedAt
+    assert run_scan(plex_core, "recent")["new"] == 0
+
+
+def test_a_corrected_title_reaches_the_mirror_at_the_next_poll(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
+    run_scan(plex_core, "full")
+    run_scan(plex_core, "recent")
+    key = sorted(rows(plex_core), key=int)[3]
+    fake_plex.update_album(key, title="The Corrected Title")
+    summary = run_scan(plex_core, "recent")
+    assert summary["updated"] == 1 and summary["new"] == 0
+    assert rows(plex_core)[key].title == "The Corrected Title"
+    assert run_scan(plex_core, "recent")["updated"] == 0
 
 
 def test_first_poll_without_watermark_reads_one_page(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:

@@ -11,6 +11,7 @@ import pytest
 import schedule
 
 from plexbooks_plugin import store as repo
+from plexbooks_plugin.const import SCAN_LEASE
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.crypto import SecretBox
 from plexbooks_plugin.db import Database
@@ -118,6 +119,27 @@ def test_scan_running_is_not_a_failure(core: PlexBooksCore) -> None:
     assert sched.failures == {}
     with core.session() as session:
         assert repo.recent_scan_runs(session) == []
+    sched.stop()
+
+
+def test_a_job_that_found_a_scan_running_runs_once_it_ends(core: PlexBooksCore) -> None:
+    calls: list[str] = []
+
+    def job(c: PlexBooksCore) -> None:
+        with c.session() as session:
+            if repo.lease_holder(session, SCAN_LEASE, c.clock()) is not None:
+                raise ScanRunning(3)
+        calls.append("ran")
+
+    with core.session() as session:
+        assert repo.acquire_lease(session, SCAN_LEASE, "other:1:scan", timedelta(seconds=30))
+    sched = PlexBooksScheduler(core, tick_seconds=TICK, leader_ttl=TTL, jobs=[JobSpec("j", job, every(3600))])
+    assert sched.run_pending_now(all_jobs=True) == {"j": True} and calls == []
+    assert sched.run_pending_now() == {}  # still busy: not queued again
+    with core.session() as session:
+        repo.release_lease(session, SCAN_LEASE, "other:1:scan")
+    assert sched.run_pending_now() == {"j": True} and calls == ["ran"]
+    assert sched.run_pending_now() == {}  # once, not every tick
     sched.stop()
 
 

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import random
+
 from plexbooks_plugin.matching import Candidate, LibraryIndex
 from plexbooks_plugin.models import BookRequest
 from plexbooks_plugin.records import PlexAudiobook
 from plexbooks_plugin.services.reconcile import catalog_entry, catalog_matches, request_matches
-from plexbooks_plugin.services.removal import held_back_warning, incomplete_listing, suspicious_removal
+from plexbooks_plugin.services.removal import (
+    held_back_warning,
+    incomplete_listing,
+    suspicious_removal,
+    verification_sample,
+    verified_removals,
+)
 from plexbooks_plugin.services.requests import availability, open_duplicate
 from plexbooks_plugin.services.watermark import (
     at_watermark,
@@ -129,3 +137,25 @@ def test_catalog_and_requests_are_matched_at_their_thresholds() -> None:
     ]
     found = request_matches(index, waiting)
     assert [(r.host_request_id, m.key) for r, m in found] == [("r1", "1")]
+
+
+# ------------------------------------------------------------------ verified removals
+
+
+def test_only_a_404_removes_a_missing_album() -> None:
+    verdict = verified_removals(["1", "2", "3"], {"1": False, "2": True, "3": None})
+    assert verdict.remove == ["1"] and verdict.still_there == ["2"]
+    assert verdict.warning is not None and "2 albums" in verdict.warning
+    assert verified_removals(["1"], {"1": False}) == verified_removals(["1"], {"1": False})
+    assert verified_removals(["1"], {"1": False}).warning is None
+
+
+def test_a_sample_of_404s_removes_every_missing_album_and_one_answer_keeps_them() -> None:
+    missing = [str(n) for n in range(100)]
+    sample = verification_sample(missing, 5, rng=random.Random(3))
+    assert len(sample) == 5 and set(sample) <= set(missing)
+    assert verification_sample(missing[:4], 5) == missing[:4]
+    assert verified_removals(missing, {key: False for key in sample}).remove == missing
+    mixed = {key: False for key in sample} | {sample[0]: True}
+    verdict = verified_removals(missing, mixed)
+    assert sorted(verdict.remove) == sorted(sample[1:]) and verdict.warning is not None

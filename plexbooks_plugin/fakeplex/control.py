@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-
 from collections import deque
 from typing import Any
 

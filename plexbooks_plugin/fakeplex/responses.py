@@ -97,7 +97,7 @@ def listing(
 ) -> Response:
     """Render a listing, paged exactly when X-Plex-Container-Start/Size was asked."""
     asked = paging(request)
-    total = claimed = len(items)
+    claimed = len(items)
     fault = request.environ.get(PAGING_FAULT)  # an armed "unpaged" or "stuck_paging" fault
     if fault is not None and asked is not None:
         if fault.kind == "unpaged":

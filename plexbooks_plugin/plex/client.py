@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Generator, Mapping
+from collections.abc import Generator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -11,7 +11,7 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
 
-from ..errors import PlexAuthError, PlexResponseError
+from ..errors import PlexAuthError, PlexNotFound, PlexResponseError
 from ..records import PlexAudiobook, PlexIdentity, PlexPage, PlexSection
 from . import transport
 from .base import PlexHTTPClient
@@ -318,6 +318,49 @@ class PlexClient(PlexHTTPClient):
             page_size,
             max_pages,
         )
+
+    def albums_since(
+        self, section_id: str | int, field: str, since: int, *, page_size: int = 200,
+        added_before: int | None = None,
+    ) -> Generator[PlexPage, None, None]:
+        """Every album whose `field` (addedAt or updatedAt) is after `since`, oldest first, in pages.
+
+        `added_before` also requires addedAt before it (Plex ANDs the filters of one query).
+        Ascending order keeps the paging stable while Plex adds more: newcomers land on the last page.
+        """
+        if field not in ("addedAt", "updatedAt"):
+            raise ValueError(f"albums can be filtered by addedAt or updatedAt, not {field!r}")
+        # In the query string this reads `addedAt>>=1700000000` (">>" is Plex's "after", "<<" "before").
+        params: dict[str, str | int] = {"type": ALBUM_TYPE, f"{field}>>": int(since)}
+        if added_before is not None:
+            params["addedAt<<"] = int(added_before)
+        params.update({"sort": f"{field}:asc", "includeGuids": 1})
+        return self._paged(f"/library/sections/{_seg(section_id)}/all", params, page_size)
+
+    def albums_by_keys(self, rating_keys: Sequence[str]) -> list[PlexAudiobook]:
+        """The albums among `rating_keys`, in one `/library/metadata/{a,b,c}` request per 100 keys.
+
+        Keys Plex no longer has are simply missing from the answer (a batch of only those is a 404).
+        """
+        found: list[PlexAudiobook] = []
+        keys = list(dict.fromkeys(str(k) for k in rating_keys))
+        for start in range(0, len(keys), 100):
+            batch = ",".join(_seg(k) for k in keys[start : start + 100])
+            try:
+                container = self._container(f"/library/metadata/{batch}", {"includeGuids": 1})
+            except PlexNotFound:
+                continue
+            albums, _skipped = albums_from_container(container)
+            found.extend(albums)
+        return found
+
+    def album_exists(self, rating_key: str | int) -> bool:
+        """Whether Plex still has the item: False only on a 404; any other failure raises."""
+        try:
+            self._container(f"/library/metadata/{_seg(rating_key)}")
+        except PlexNotFound:
+            return False
+        return True
 
     def metadata(self, rating_key: str | int) -> PlexAudiobook:
         """One album in full: its metadata plus the folder holding its tracks and their total duration."""

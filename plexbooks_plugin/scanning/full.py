@@ -8,8 +8,15 @@ from typing import TYPE_CHECKING, Any
 
 from .. import store as repo
 from ..const import SCAN_LEASE, SCAN_LEASE_TTL, SettingKey
+from ..errors import PlexbooksError
 from ..services.reconcile import rematch_catalog_quietly
-from ..services.removal import held_back_warning, incomplete_listing, suspicious_removal
+from ..services.removal import (
+    held_back_warning,
+    incomplete_listing,
+    suspicious_removal,
+    verification_sample,
+    verified_removals,
+)
 from .job import Counts, Job, Throttle, checkpoint, fence, publish_progress_quietly, store_page
 from .lease import acquire_scan_lease, new_holder
 
@@ -94,15 +101,38 @@ def _remove_unseen(job: Job, counts: Counts, *, previous: int, seen: int, confir
                  "seen": seen, "recorded_at": repo.now().isoformat()},
             )
             log.warning("full scan run %d: %s; removal held back for confirmation", job.run_id, why)
-            removed = 0
-        else:
-            gone = repo.unseen_keys(session, job.section, job.run_id)
-            removed = repo.remove_library_items(session, job.section, gone)
-            # A complete scan that removed (or had nothing to remove) supersedes any held-back removal.
-            repo.set_json_setting(session, SettingKey.PENDING_REMOVAL, None)
+            if other:
+                repo.bump_library_version(session)
+            counts.removed = other
+            return
+        missing = repo.unseen_keys(session, job.section, job.run_id)
+    # Asked outside any transaction: these are Plex requests.
+    verdict = verified_removals(missing, _ask_plex(job, verification_sample(missing)))
+    if verdict.warning:
+        counts.warnings.append(verdict.warning)
+        log.warning("full scan run %d: %s", job.run_id, verdict.warning)
+    with job.core.session() as session:
+        fence(session, job)  # the lease may have been lost while Plex was asked
+        removed = repo.remove_library_items(session, job.section, verdict.remove)
+        if verdict.still_there:  # seen after all: a later confirmation must not remove them either
+            repo.touch_seen(session, job.section, verdict.still_there, job.run_id)
+        # A complete scan that removed (or had nothing to remove) supersedes any held-back removal.
+        repo.set_json_setting(session, SettingKey.PENDING_REMOVAL, None)
         if removed or other:
             repo.bump_library_version(session)
     counts.removed = removed + other
+
+
+def _ask_plex(job: Job, keys: list[str]) -> dict[str, bool | None]:
+    """Whether Plex still has each album: False on a 404, True when it answered, None on any failure."""
+    answers: dict[str, bool | None] = {}
+    for key in keys:
+        try:
+            answers[key] = job.client.album_exists(key)
+        except PlexbooksError as err:
+            log.info("could not confirm that album %s is gone (%s); keeping it", key, err)
+            answers[key] = None
+    return answers
 
 
 def pending_removal(core: PlexBooksCore) -> dict[str, Any] | None:

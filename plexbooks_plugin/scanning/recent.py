@@ -1,57 +1,100 @@
-"""The recently-added poll: the newest albums since the watermark, usually in one request."""
+"""The recently-added poll: every album added or changed since the last poll, by filtered queries.
+
+Two queries per section, since Plex ANDs the filters of one query: `addedAt>>=` (new albums, however
+many: a 5,000-book import is paged through) and `updatedAt>>=` with `addedAt<<=` (metadata corrections
+of older albums: a fixed match changes the title or author without adding anything), each from its own
+watermark minus a margin; the two never return the same album.
+The very first poll (no watermark, nothing mirrored) reads only the newest page: the full scan
+mirrors the rest.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Container
+from collections.abc import Iterable
+from dataclasses import dataclass
 
 from .. import store as repo
 from ..const import SettingKey
-from ..records import PlexAudiobook
-from ..services.watermark import at_watermark, format_watermark, next_watermark, parse_watermark, walk_page
-from .job import Counts, Job, Stored, checkpoint, fence, store_page
+from ..records import PlexAudiobook, PlexPage
+from ..services.watermark import filter_since, format_watermark, newest_stamp, parse_watermark
+from .job import Counts, Job, Throttle, checkpoint, fence, store_page
 
-RECENT_PAGE_SIZE = 10
-RECENT_MAX_PAGES = 20
+RECENT_PAGE_SIZE = 10  # the first poll's one page of newest albums
+FILTERED_PAGE_SIZE = 200
+
+# (query field, setting holding its watermark)
+_MARKS = (("addedAt", SettingKey.RECENT_WATERMARK), ("updatedAt", SettingKey.RECENT_UPDATED_WATERMARK))
+
+
+@dataclass
+class _Poll:
+    """What one poll of a section has done so far."""
+
+    seen: set[str]
+    added: list[int | None]
+    updated: list[int | None]
 
 
 def recent_scan(job: Job, counts: Counts) -> None:
-    """Mirror the albums added since the watermark (newest first), then move the watermark on."""
-    with job.core.session() as session:
-        stored_mark = parse_watermark(repo.get_setting(session, SettingKey.RECENT_WATERMARK), job.section)
-        watermark = stored_mark if stored_mark is not None else repo.newest_added_at(session, job.section)
-    first_poll = watermark is None
-    fresh: dict[str, PlexAudiobook] = {}
-    reached = False
-    pages = 0
-    polled = job.client.recently_added(job.section, page_size=RECENT_PAGE_SIZE, max_pages=RECENT_MAX_PAGES)
-    for page in polled:
-        pages += 1
-        counts.skipped += page.skipped
-        mirrored: Container[str] = ()
-        keys = at_watermark(page.items, watermark)
-        if keys:  # one indexed query per page, so a poll right after an import still makes one request
-            with job.core.session() as session:
-                mirrored = set(repo.get_library_items(session, job.section, keys))
-        walk = walk_page(page.items, watermark, mirrored)
-        fresh.update((item.rating_key, item) for item in walk.fresh)
-        reached = walk.reached
-        # Stop as soon as we know there is nothing newer: with nothing new this is ONE request.
-        if reached or first_poll:
-            break
-    getattr(polled, "close", lambda: None)()
-    if not reached and not first_poll and pages >= RECENT_MAX_PAGES:
-        counts.warnings.append(
-            f"more than {RECENT_PAGE_SIZE * RECENT_MAX_PAGES} albums were added since the last poll; "
-            "the next full scan picks up the rest"
-        )
-    items = list(fresh.values())
-    stored = store_page(job, items) if items else Stored()
-    counts.total = len(items)
-    counts.new, counts.updated = stored.new, stored.updated
+    """Mirror the albums added or changed since the watermarks, then move the watermarks on."""
+    marks = _load_marks(job, job.section)
+    poll = _Poll(set(), [], [])
+    if marks["addedAt"] is None:
+        first = job.client.recently_added(job.section, page_size=RECENT_PAGE_SIZE, max_pages=1)
+        for page in first:
+            _store(job, counts, poll, page)
+    else:
+        throttle = Throttle(job.lease_ttl)
+        added_since = filter_since(marks["addedAt"] or 0)
+        for field, _key in _MARKS:
+            since = filter_since(marks[field] or marks["addedAt"] or 0)
+            # The updatedAt query skips what the addedAt query already returned (added after
+            # `added_since`): an import is read once, and only the corrections come back here.
+            before = added_since + 1 if field == "updatedAt" else None
+            pages = job.client.albums_since(
+                job.section, field, since, page_size=FILTERED_PAGE_SIZE, added_before=before
+            )
+            for page in pages:
+                _store(job, counts, poll, page)
+                if throttle.due():
+                    checkpoint(job, len(poll.seen), None)
+    counts.total = len(poll.seen)
+    _save_marks(job, job.section, marks, {"addedAt": poll.added, "updatedAt": poll.updated})
+    checkpoint(job, len(poll.seen), len(poll.seen))
+
+
+def _store(job: Job, counts: Counts, poll: _Poll, page: PlexPage) -> None:
+    """Store a page's albums not already stored by this poll (paging may repeat one while Plex adds more)."""
+    counts.skipped += page.skipped
+    fresh: list[PlexAudiobook] = [item for item in page.items if item.rating_key not in poll.seen]
+    if not fresh:
+        return
+    stored = store_page(job, fresh)
+    counts.new += stored.new
+    counts.updated += stored.updated
     counts.skipped += len(stored.failed)
-    newest = next_watermark(items, watermark)
-    if newest is not None and newest != stored_mark:
-        with job.core.session() as session:
-            fence(session, job)
-            repo.set_setting(session, SettingKey.RECENT_WATERMARK, format_watermark(job.section, newest))
-    checkpoint(job, len(items), len(items))
+    poll.seen.update(item.rating_key for item in fresh)
+    poll.added.extend(item.added_at for item in fresh)
+    poll.updated.extend(item.updated_at for item in fresh)
+
+
+def _load_marks(job: Job, section: str) -> dict[str, int | None]:
+    """Each field's stored watermark, else the newest value mirrored (a database that predates it)."""
+    with job.core.session() as session:
+        stored = {field: parse_watermark(repo.get_setting(session, key), section) for field, key in _MARKS}
+        if stored["addedAt"] is None:
+            stored["addedAt"] = repo.newest_added_at(session, section)
+        if stored["updatedAt"] is None:
+            stored["updatedAt"] = repo.newest_updated_at(session, section)
+    return stored
+
+
+def _save_marks(
+    job: Job, section: str, marks: dict[str, int | None], seen: dict[str, Iterable[int | None]]
+) -> None:
+    with job.core.session() as session:
+        fence(session, job)  # a scan that lost its lease or was cancelled moves no watermark
+        for field, key in _MARKS:
+            newest = newest_stamp(seen[field], marks[field])
+            if newest is not None and newest != parse_watermark(repo.get_setting(session, key), section):
+                repo.set_setting(session, key, format_watermark(section, newest))

@@ -8,8 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from .. import signals
 from .. import store as repo
+from ..const import SettingKey
 from ..matching import CATALOG_THRESHOLD, REQUEST_THRESHOLD, LibraryIndex, Match
 from ..models import BookRequest
+from .webhooks import EVENT_AVAILABLE, available_body
 
 if TYPE_CHECKING:
     from ..core import PlexBooksCore
@@ -110,6 +112,7 @@ def match_downloaded_requests(core: PlexBooksCore) -> list[tuple[str, str]]:
     matches = request_matches(core.library_index(), waiting)
     flipped: list[tuple[str, str]] = []
     with core.session() as session:
+        webhook = bool(repo.get_setting(session, SettingKey.WEBHOOK_URL))
         # One indexed query for every matched album's guid instead of a look-up per request.
         items = repo.get_library_items(session, None, (m.key for _, m in matches))
         for request, match in matches:
@@ -119,6 +122,10 @@ def match_downloaded_requests(core: PlexBooksCore) -> list[tuple[str, str]]:
                 session, request.id, rating_key=match.key, guid=item.guid if item else None, score=match.score
             ):
                 flipped.append((request.host_request_id, match.key))
+                if webhook:  # written with the flip itself: one delivery per transition, never lost
+                    body = available_body(request_id=request.host_request_id, rating_key=match.key,
+                                          title=request.title, author=request.author)
+                    repo.enqueue_webhook(session, EVENT_AVAILABLE, request.host_request_id, body)
                 log.info(
                     "request %s is available in Plex (rating key %s, %s %.2f)",
                     request.host_request_id, match.key, match.matched_by, match.score,

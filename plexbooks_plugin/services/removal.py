@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import random
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
 
 def incomplete_listing(*, unreadable: int, reported_total: int, seen: int) -> str | None:
     """Say why a full listing cannot be trusted for removals (unreadable albums, paging skips), or None."""
@@ -32,4 +36,48 @@ def held_back_warning(reason: str) -> str:
     return (
         f"{reason}; nothing was removed. If that is right, confirm the removal "
         "(or run a full scan with confirm_removal)"
+    )
+
+
+# A full scan confirms every missing album up to this many with its own request, and a random sample
+# of this size beyond it: a listing can leave albums out (a proxy, a paging bug), a 404 cannot lie.
+VERIFY_SAMPLE = 20
+
+
+def verification_sample(
+    missing: Sequence[str], size: int = VERIFY_SAMPLE, *, rng: random.Random | None = None
+) -> list[str]:
+    """The missing keys to ask Plex about one by one: all of them, or a random sample when there are many."""
+    if len(missing) <= size:
+        return list(missing)
+    return (rng or random.Random()).sample(list(missing), size)
+
+
+@dataclass(frozen=True)
+class RemovalVerdict:
+    """Which missing albums to remove, which Plex still has, and a warning when some were kept."""
+
+    remove: list[str]
+    still_there: list[str]
+    warning: str | None = None
+
+
+def verified_removals(missing: Sequence[str], answers: Mapping[str, bool | None]) -> RemovalVerdict:
+    """Decide from Plex's answers (key -> False for a 404, True when it answered, None on any failure).
+
+    Only a 404 means gone. When every missing key was asked, the 404s go. When only a sample was
+    asked, all missing keys go only if every sampled one answered 404; otherwise only the sampled 404s.
+    """
+    gone = [key for key in missing if answers.get(key) is False]
+    present = [key for key, exists in answers.items() if exists]
+    kept = len(missing) - len(gone)
+    if len(answers) < len(missing) and answers and all(exists is False for exists in answers.values()):
+        return RemovalVerdict(list(missing), present)
+    if kept == 0:
+        return RemovalVerdict(gone, present)
+    return RemovalVerdict(
+        gone,
+        present,
+        f"{kept} albums missing from the listing were kept: Plex did not answer 404 for "
+        f"{'them' if len(answers) >= len(missing) else 'every one asked about'}",
     )

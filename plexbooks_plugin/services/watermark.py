@@ -1,4 +1,4 @@
-"""The recently-added poll's watermark: the newest Plex addedAt a poll has seen, per library section."""
+"""The recently-added poll's watermarks: the newest Plex addedAt and updatedAt a poll has seen, per library section."""
 
 from __future__ import annotations
 
@@ -60,7 +60,22 @@ def walk_page(items: Sequence[PlexAudiobook], watermark: int | None, mirrored: C
 
 def next_watermark(items: Iterable[PlexAudiobook], watermark: int | None) -> int | None:
     """The watermark after a poll that stored `items`: it never moves backwards."""
-    newest = max((i.added_at for i in items if i.added_at is not None), default=None)
+    return newest_stamp((i.added_at for i in items), watermark)
+
+
+# Plex stamps an album's addedAt/updatedAt when its transaction starts, so an album committed a little
+# later can carry a slightly older stamp than one already seen: every filtered query reaches back this far.
+FILTER_MARGIN_SECONDS = 120
+
+
+def filter_since(watermark: int, margin: int = FILTER_MARGIN_SECONDS) -> int:
+    """The value of an `addedAt>>=` / `updatedAt>>=` filter (strictly after) for a watermark."""
+    return max(0, watermark - max(0, margin) - 1)
+
+
+def newest_stamp(values: Iterable[int | None], watermark: int | None) -> int | None:
+    """The watermark after a poll saw items with these stamps: the newest, never moving backwards."""
+    newest = max((v for v in values if v is not None), default=None)
     if watermark is not None and (newest is None or newest < watermark):
         return watermark
     return newest

@@ -33,6 +33,7 @@ from .library import (
     library_keys,
     library_page,
     newest_added_at,
+    newest_updated_at,
     remove_library_items,
     remove_other_sections,
     touch_seen,
@@ -80,6 +81,13 @@ from .users import (
     has_admin,
     upsert_user,
 )
+from .webhooks import (
+    due_webhooks,
+    enqueue_webhook,
+    recent_webhooks,
+    record_webhook_attempt,
+    webhook_counts,
+)
 
 __all__ = [
     "TERMINAL_STATUSES",
@@ -93,6 +101,8 @@ __all__ = [
     "count_library",
     "count_unseen",
     "create_request",
+    "due_webhooks",
+    "enqueue_webhook",
     "fail_abandoned_runs",
     "finish_scan_run",
     "get_json_setting",
@@ -118,11 +128,14 @@ __all__ = [
     "mark_available",
     "mark_downloaded",
     "newest_added_at",
+    "newest_updated_at",
     "now",
     "open_requests",
     "raw_setting",
     "recent_scan_runs",
+    "recent_webhooks",
     "record_failed_run",
+    "record_webhook_attempt",
     "release_lease",
     "remove_library_items",
     "remove_other_sections",
@@ -142,4 +155,5 @@ __all__ = [
     "upsert_library_page",
     "upsert_user",
     "waiting_requests",
+    "webhook_counts",
 ]

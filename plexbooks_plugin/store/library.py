@@ -302,5 +302,14 @@ def library_candidates(session: Session) -> Iterator[Candidate]:
 
 def newest_added_at(session: Session, section_id: str) -> int | None:
     """Return the largest Plex addedAt mirrored for the section."""
-    value = session.scalar(select(func.max(LibraryItem.added_at)).where(LibraryItem.section_id == section_id))
+    return _newest(session, section_id, LibraryItem.added_at)
+
+
+def newest_updated_at(session: Session, section_id: str) -> int | None:
+    """Return the largest Plex updatedAt mirrored for the section."""
+    return _newest(session, section_id, LibraryItem.updated_at)
+
+
+def _newest(session: Session, section_id: str, column: Any) -> int | None:
+    value = session.scalar(select(func.max(column)).where(LibraryItem.section_id == section_id))
     return None if value is None else int(value)

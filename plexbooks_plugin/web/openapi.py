@@ -97,6 +97,28 @@ SCHEMAS: dict[str, Any] = {
             "finished_at": {"type": ["string", "null"], "format": "date-time"},
         },
     },
+    "Detection": {
+        "type": "object", "required": ["realtime", "webhooks"],
+        "properties": {
+            "realtime": {
+                "type": "object", "required": ["enabled", "state", "events"],
+                "properties": {
+                    "enabled": {"type": "boolean"},
+                    "state": {"type": "string", "description": "connected, refused, disconnected, off, stopped"},
+                    "connected_since": {"type": ["string", "null"]}, "events": {"type": "integer"},
+                    "last_event_at": {"type": ["string", "null"]}, "error": {"type": ["string", "null"]},
+                    "retry_in": {"type": ["number", "null"]},
+                },
+            },
+            "webhooks": {
+                "type": "object", "required": ["counts", "recent"],
+                "properties": {
+                    "target": {"type": ["string", "null"]}, "signed": {"type": "boolean"},
+                    "counts": {"type": "object"}, "recent": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+        },
+    },
     "RemovalConfirmed": {
         "type": "object", "required": ["confirmed", "removed"],
         "properties": {"confirmed": {"type": "boolean"}, "removed": {"type": "integer"}, "run_id": {"type": "integer"}},
@@ -264,6 +286,11 @@ def _admin_paths() -> dict[str, Any]:
                 "200": _json(_ref("ScanRun"), "The run, now cancelled"), "401": UNAUTHORIZED, "403": FORBIDDEN,
                 "404": _error("No such run"), "409": _error("The run is not running (not_running)"),
             },
+        }},
+        "/api/detection": {"get": {
+            "summary": "The notification listener's state and the webhook deliveries", "tags": ["admin"],
+            "security": ADMIN, "x-plexbooks-role": "admin",
+            "responses": {"200": _json(_ref("Detection"), "The state"), "401": UNAUTHORIZED, "403": FORBIDDEN},
         }},
         "/api/scan/{run_id}": {"get": {
             "summary": "A scan's status and progress", "tags": ["admin"], "security": ADMIN,

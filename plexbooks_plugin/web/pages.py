@@ -16,6 +16,7 @@ from ..security import admin_required, user_required
 from ..state import get_core
 from .blueprint import bp
 from .context import account_label, format_duration
+from .detection import detection_json
 from .forms import MAX_INT_ARG
 from .shapes import scan_run_json
 
@@ -54,6 +55,7 @@ def scan_panel_context() -> dict[str, Any]:
         "key_problem": key_problem,
         "pending": pending_removal(core),
         "schedule": schedule,
+        "detection": detection_json(),
     }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint
 
 # Imported for their routes and hooks on `bp` (each area module adds its views to it at import).
-from . import api, auth_views, context, covers, errors, hardening, openapi, pages, settings  # noqa: F401
+from . import api, auth_views, context, covers, detection, errors, hardening, openapi, pages, settings  # noqa: F401
 from .blueprint import bp
 
 __all__ = ["bp", "create_blueprint"]

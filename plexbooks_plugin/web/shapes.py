@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from ..models import ScanRun
+from ..models import ScanRun, WebhookDelivery
 
 
 def scan_run_json(run: ScanRun) -> dict[str, Any]:
@@ -20,4 +21,24 @@ def scan_run_json(run: ScanRun) -> dict[str, Any]:
         "triggered_by": run.triggered_by,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+    }
+
+
+def webhook_delivery_json(delivery: WebhookDelivery) -> dict[str, Any]:
+    """The admin's view of one webhook delivery (never the URL or the secret)."""
+
+    def iso(value: datetime | None) -> str | None:
+        return value.isoformat() if value else None
+
+    return {
+        "id": delivery.id,
+        "event": delivery.event,
+        "request_id": delivery.host_request_id,
+        "status": delivery.status,
+        "attempts": delivery.attempts,
+        "last_status": delivery.last_status,
+        "last_error": delivery.last_error,
+        "created_at": iso(delivery.created_at),
+        "next_attempt_at": iso(delivery.next_attempt_at) if delivery.status == "pending" else None,
+        "delivered_at": iso(delivery.delivered_at),
     }

@@ -155,8 +155,11 @@ def test_two_worker_processes_elect_one_scheduler_leader(
             return done == {"full", "recent"}
 
         assert wait_until(settled, timeout=30), [(r.kind, r.status, r.error) for r in runs(fast_core)]
+        # Only the leader holds the notification WebSocket.
+        assert fake.wait_for_websocket_clients(1, timeout=10)
         for _ in range(20):  # keep watching a moment: leadership stays put
             settled()
+            assert fake.websocket_clients == 1
             time.sleep(0.02)
     finally:
         stop_file.touch()

@@ -1,0 +1,11 @@
+"""Realtime detection: Plex's notification WebSocket, held by the scheduler leader.
+
+`decisions` (pure: which entries matter, debounce, backoff), `apply` (mirror, remove after a 404,
+match), `listener` (the connection thread and its recorded status).
+"""
+
+from __future__ import annotations
+
+from .listener import RealtimeListener, read_status
+
+__all__ = ["RealtimeListener", "read_status"]
