@@ -117,7 +117,7 @@ def configure(core: Any, url: str, token: str, section_id: str) -> None:
 
 def library_rows(core: Any) -> list[Any]:
     """Every mirrored album as a matching Candidate (key, title, author, narrator, asin)."""
-    from plexbooks_plugin import repository as repo
+    from plexbooks_plugin import store as repo
 
     with core.session() as session:
         rows = list(repo.library_candidates(session))
@@ -185,7 +185,7 @@ LAST_CPU = 0.0  # CPU seconds (all threads of this process) of the last `timed` 
 
 def scenario_scan(args: Args) -> Result:
     """Full scan of N albums into an empty database, then a second full scan with nothing changed."""
-    from plexbooks_plugin.scanner import run_scan
+    from plexbooks_plugin.scanning import run_scan
 
     counter = RequestCounter()
     core = make_core(args["db_url"], counter.session())
@@ -331,7 +331,7 @@ def scenario_floor(args: Args) -> Result:
 
 def scenario_recent(args: Args) -> Result:
     """Recently-added polls when nothing is new: latency of the whole run_scan("recent") and its requests."""
-    from plexbooks_plugin.scanner import run_scan
+    from plexbooks_plugin.scanning import run_scan
 
     counter = RequestCounter()
     core = make_core(args["db_url"], counter.session())
@@ -376,9 +376,9 @@ def scenario_recent_new(args: Args) -> Result:
     3. like 1, with one downloaded request waiting, so every poll that stores books also matches
        requests, against an index the new books made stale.
     """
-    from plexbooks_plugin import repository as repo
+    from plexbooks_plugin import store as repo
     from plexbooks_plugin.fakeplex import FakePlex
-    from plexbooks_plugin.scanner import run_scan
+    from plexbooks_plugin.scanning import run_scan
 
     items, seed, new, rounds = int(args["items"]), int(args.get("seed", 1)), int(args["new"]), int(args["rounds"])
     started = time.perf_counter()
@@ -523,8 +523,8 @@ def scenario_availability(args: Args) -> Result:
 
 def scenario_requests(args: Args) -> Result:
     """Match 1,000 downloaded requests against the library: index build, then the scan's matching step."""
-    from plexbooks_plugin import repository as repo
-    from plexbooks_plugin.scanner import match_downloaded_requests
+    from plexbooks_plugin import store as repo
+    from plexbooks_plugin.scanning import match_downloaded_requests
 
     core = make_core(args["db_url"])
     rows = library_rows(core)

@@ -2,8 +2,20 @@
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
+from typing import TYPE_CHECKING, Any
 
-from .extension import PlexBooks
+from ._version import __version__
+
+if TYPE_CHECKING:
+    from .extension import PlexBooks
 
 __all__ = ["PlexBooks", "__version__"]
+
+
+def __getattr__(name: str) -> Any:
+    """Load `PlexBooks` (and with it Flask, SQLAlchemy, Alembic) only when asked for, not for `plex.parsing`."""
+    if name == "PlexBooks":
+        from .extension import PlexBooks  # deferred on purpose: the heavy web/database stack
+
+        return PlexBooks
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

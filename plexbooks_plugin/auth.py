@@ -40,8 +40,8 @@ from flask_login import LoginManager, UserMixin, login_user
 from flask_wtf.csrf import CSRFProtect, csrf_meta_tag, generate_csrf
 from werkzeug.routing import BuildError
 
-from . import repository as repo
 from . import security
+from . import store as repo
 from .core import PlexBooksCore
 from .errors import ConfigError, PlexAuthError, PlexbooksError, PlexResponseError, PlexUnreachable
 from .plex.plextv import Connection, PinExpired, PlexAccount, PlexResource, PlexTV
@@ -418,7 +418,7 @@ def complete_signin(pin_param: str | None) -> SigninResult:
         raise SigninProblem(403, "forbidden", "Admins only", "Only the Plex server owner can change the Plex server.")
 
     machine_id, server_name = _server_identity(core, plex_url, token)
-    match = next((r for r in resources if r.client_identifier == machine_id and _provides_server(r)), None)
+    match = next((r for r in resources if r.client_identifier == machine_id and r.is_server), None)
     if match is None:
         log.info("sign-in refused: %s has no access to %s", account.username, server_name)
         raise SigninProblem(
@@ -538,10 +538,6 @@ def _server_identity(core: PlexBooksCore, plex_url: str, user_token: str) -> tup
     return identity.machine_identifier, identity.name or _server_label(plex_url)
 
 
-def _provides_server(resource: PlexResource) -> bool:
-    return "server" in resource.provides
-
-
 def _first_run_role(core: PlexBooksCore, account: PlexAccount) -> str:
     """Admin for the first account while no server is configured (or for that same admin again)."""
     with core.session() as db:
@@ -584,7 +580,7 @@ def _public_servers(resources: Sequence[PlexResource]) -> tuple[list[dict[str, A
     servers: list[dict[str, Any]] = []
     tokens: dict[str, str] = {}
     for resource in resources:
-        if not _provides_server(resource) or not resource.client_identifier:
+        if not resource.is_server or not resource.client_identifier:
             continue
         connections = sorted(
             ({"uri": str(c.uri), "kind": _connection_kind(c)} for c in resource.connections if c.uri),

@@ -9,13 +9,17 @@ from functools import wraps
 from typing import Any, TypeVar
 
 import click
+from sqlalchemy.exc import SQLAlchemyError
 
-from . import repository as repo
+from . import store as repo
+from .const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL
 from .core import PlexBooksCore
 from .crypto import SecretBox, mask, resolve_secret_key
 from .db import Database, resolve_database_url
 from .errors import ConfigError, PlexbooksError
+from .plex.redact import error_line
 from .public_json import library_item_json, request_json
+from .scanning import run_scan
 from .settings import PUBLIC_KEYS, SPECS, spec_for
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -56,11 +60,8 @@ def one_line_errors(func: F) -> F:
         except PlexbooksError as err:
             raise RunFailure(str(err)) from err
         except Exception as err:  # a database that will not open, a driver error
-            from sqlalchemy.exc import SQLAlchemyError
-
             if isinstance(err, SQLAlchemyError):
-                first_line = str(err).strip().splitlines()[0]
-                raise UsageFailure(f"database error: {first_line}") from err
+                raise UsageFailure(f"database error: {error_line(err)}") from err
             raise
 
     return wrapper  # type: ignore[return-value]
@@ -75,8 +76,8 @@ def open_core(database_url: str | None, *, migrate: bool = True) -> PlexBooksCor
     return PlexBooksCore(
         db,
         box,
-        plex_tv_url=os.environ.get("PLEXBOOKS_PLEX_TV_URL", "https://plex.tv"),
-        plex_app_url=os.environ.get("PLEXBOOKS_PLEX_APP_URL", "https://app.plex.tv"),
+        plex_tv_url=os.environ.get("PLEXBOOKS_PLEX_TV_URL", DEFAULT_PLEX_TV_URL),
+        plex_app_url=os.environ.get("PLEXBOOKS_PLEX_APP_URL", DEFAULT_PLEX_APP_URL),
     )
 
 
@@ -208,8 +209,6 @@ def requests_list(as_json: bool, database_url: str | None) -> None:
 @one_line_errors
 def scan(recent: bool, confirm_removal: bool, database_url: str | None) -> None:
     """Scan the Plex library now and print the summary as JSON."""
-    from .scanner import run_scan
-
     core = open_core(database_url)
     summary = run_scan(core, "recent" if recent else "full", triggered_by="cli", confirm_removal=confirm_removal)
     click.echo(json.dumps(summary))
@@ -225,7 +224,7 @@ def scan(recent: bool, confirm_removal: bool, database_url: str | None) -> None:
 @one_line_errors
 def demo(port: int, items: int, database_url: str | None) -> None:
     """Run the demo host with plexbooks and a fake Plex, on SQLite."""
-    from .demo import run_demo
+    from .demo import run_demo  # deferred: only this command needs the demo host (waitress, the fake store)
 
     run_demo(port=port, items=items, database_url=database_url)
 
@@ -239,7 +238,7 @@ def demo(port: int, items: int, database_url: str | None) -> None:
 @one_line_errors
 def fake_plex(port: int, items: int, seed: int, token: str | None, xml_only: bool) -> None:
     """Run the Plex emulator (Media Server and plex.tv) on loopback."""
-    from .fakeplex import serve
+    from .fakeplex import serve  # deferred: only this command needs the emulator
 
     serve(port=port, items=items, seed=seed, token=token, xml_only=xml_only)
 

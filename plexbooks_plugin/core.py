@@ -4,35 +4,25 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime
 
 import requests
 from sqlalchemy.orm import Session
 
-from . import repository as repo
+from . import store as repo
+from .const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, SettingKey
 from .crypto import SecretBox
 from .db import Database
 from .errors import ConfigError
+from .index_cache import IndexCache
 from .matching import LibraryIndex
-
-if TYPE_CHECKING:
-    from .plex.client import PlexClient
-    from .plex.plextv import PlexTV
-
-DEFAULT_PLEX_TV_URL = "https://plex.tv"
-DEFAULT_PLEX_APP_URL = "https://app.plex.tv"
-# Rows stamped up to this long before the last index sync are read again at the next one: it covers
-# clocks of other processes running behind and a page's transaction committing after its stamp (a
-# page commits well within a second). Kept short: right after a full scan, a longer margin would
-# re-read (and so rebuild from) the whole scan at every sync.
-INDEX_SYNC_MARGIN = timedelta(seconds=5)
-# More changed rows than this (and than half the index) rebuild the index instead of patching it.
-INDEX_REBUILD_MIN = 5000
+from .models import utcnow
+from .plex.client import PlexClient
+from .plex.plextv import PlexTV
+from .scanning.threads import ScanThreads
 
 
 class PlexBooksCore:
@@ -48,6 +38,7 @@ class PlexBooksCore:
         http_session: requests.Session | None = None,
         plex_timeout: tuple[float, float] = (5.0, 30.0),
         plex_retries: int = 2,
+        clock: Callable[[], datetime] = utcnow,
     ) -> None:
         self.db = db
         self.box = box
@@ -56,14 +47,11 @@ class PlexBooksCore:
         self.http_session = http_session
         self.plex_timeout = plex_timeout
         self.plex_retries = plex_retries
+        self.clock = clock  # the time leases are taken and judged at (tests drive it)
         # Unique per process and per core, so leases tell workers (and tests' cores) apart.
         self.holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
-        self._index: LibraryIndex | None = None
-        self._index_keys: set[str] = set()  # the keys in self._index
-        self._index_version = -1
-        self._index_synced_at = datetime.min.replace(tzinfo=UTC)
-        self.index_rebuilds = 0  # full builds of the index so far (tests and benchmarks read it)
-        self._index_lock = threading.Lock()
+        self.index_cache = IndexCache()
+        self.scan_threads = ScanThreads()  # this runtime's background scans (scanning.start_scan)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -83,6 +71,11 @@ class PlexBooksCore:
         with self.session() as session:
             repo.set_setting(session, key, value, self.box)
 
+    def set_settings(self, values: dict[str, str | None]) -> None:
+        """Validate and store several settings in one transaction (all of them or none)."""
+        with self.session() as session:
+            repo.set_settings(session, values, self.box)
+
     def client_identifier(self) -> str:
         """Return this install's X-Plex-Client-Identifier."""
         with self.session() as session:
@@ -93,15 +86,14 @@ class PlexBooksCore:
     def plex_configured(self) -> bool:
         """Say whether a server URL and a token are stored."""
         with self.session() as session:
-            return bool(repo.get_setting(session, "plex_url") and repo.get_setting(session, "plex_token", self.box))
+            url = repo.get_setting(session, SettingKey.PLEX_URL)
+            return bool(url and repo.get_setting(session, SettingKey.PLEX_TOKEN, self.box))
 
     def plex_client(self, url: str | None = None, token: str | None = None) -> PlexClient:
         """Build a client for the configured server (or for `url`/`token` while testing a connection)."""
-        from .plex.client import PlexClient
-
         with self.session() as session:
-            url = url or repo.get_setting(session, "plex_url")
-            token = token or repo.get_setting(session, "plex_token", self.box)
+            url = url or repo.get_setting(session, SettingKey.PLEX_URL)
+            token = token or repo.get_setting(session, SettingKey.PLEX_TOKEN, self.box)
             identifier = repo.get_or_create_client_identifier(session)
         if not url:
             raise ConfigError("no Plex server is configured yet: set its URL in Settings")
@@ -114,8 +106,6 @@ class PlexBooksCore:
 
     def plextv(self) -> PlexTV:
         """Build a plex.tv client carrying this install's identifier."""
-        from .plex.plextv import PlexTV
-
         return PlexTV(
             self.plex_tv_url, self.plex_app_url, client_identifier=self.client_identifier(),
             session=self.http_session, timeout=self.plex_timeout,
@@ -123,7 +113,7 @@ class PlexBooksCore:
 
     def library_section(self) -> str:
         """Return the configured library section id."""
-        section = self.get_setting("library_id")
+        section = self.get_setting(SettingKey.LIBRARY_ID)
         if not section:
             raise ConfigError("no audiobook library is selected yet: pick one in Settings")
         return section
@@ -131,58 +121,14 @@ class PlexBooksCore:
     # -- matching index ---------------------------------------------------
 
     def library_index(self) -> LibraryIndex:
-        """Return the in-memory match index, brought up to date when another scan changed the library.
+        """Return the in-memory match index, brought up to date when another scan changed the library."""
+        return self.index_cache.get(self.session)
 
-        Built from the whole library on first use; after that, a change of ``library_version``
-        re-adds the rows inserted or rewritten since the last sync (`row_updated_at`, with a margin
-        for clock skew and transactions that committed late: re-adding is idempotent) and drops
-        the keys that are gone, found by comparing key sets only when the row count says so.
-        """
-        with self.session() as session:
-            version = repo.library_version(session)
-            if self._index is not None and version == self._index_version:
-                return self._index
-            with self._index_lock:
-                if self._index is not None and version == self._index_version:
-                    return self._index
-                started = repo.now()  # before reading: rows committed from here on are re-read next time
-                if self._index is None:
-                    self._full_index(session)
-                else:
-                    self._sync_index(session)
-                self._index_version = version
-                self._index_synced_at = started
-                assert self._index is not None
-                return self._index
-
-    def _full_index(self, session: Session) -> None:
-        keys: set[str] = set()
-        index = LibraryIndex()
-        for candidate in repo.library_candidates(session):
-            index.add(candidate)
-            keys.add(candidate.key)
-        self._index, self._index_keys = index, keys
-        self.index_rebuilds += 1
-
-    def _sync_index(self, session: Session) -> None:
-        index, keys = self._index, self._index_keys
-        assert index is not None
-        changes = repo.library_changes_since(session, self._index_synced_at - INDEX_SYNC_MARGIN)
-        if len(changes) > max(INDEX_REBUILD_MIN, len(keys) // 2):
-            self._full_index(session)  # most of the library changed: building anew is cheaper
-            return
-        for candidate in changes:
-            index.add(candidate)  # replaces the key's previous candidate
-            keys.add(candidate.key)
-        if repo.count_library(session) != len(keys):
-            # Rows are gone (the index holds every key it ever saw, the database fewer).
-            for key in keys - repo.library_keys(session):
-                index.remove(key)
-                keys.discard(key)
+    @property
+    def index_rebuilds(self) -> int:
+        """Full builds of the index so far (tests and benchmarks read it)."""
+        return self.index_cache.rebuilds
 
     def invalidate_index(self) -> None:
         """Drop the cached index (the next lookup rebuilds it)."""
-        with self._index_lock:
-            self._index = None
-            self._index_keys = set()
-            self._index_version = -1
+        self.index_cache.invalidate()

@@ -11,7 +11,7 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
@@ -112,10 +112,6 @@ class Database:
         """Take the database back to `revision`."""
         with self.engine.begin() as connection:
             command.downgrade(migrations_config(connection), revision)
-
-    def is_current(self) -> bool:
-        """Say whether the plugin's tables exist (the version table is present)."""
-        return inspect(self.engine).has_table(VERSION_TABLE)
 
     def dispose(self) -> None:
         """Close every pooled connection."""

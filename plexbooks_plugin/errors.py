@@ -29,3 +29,27 @@ class ScanRunning(PlexbooksError):
     def __init__(self, run_id: int | None) -> None:
         super().__init__(f"a scan is already running (run {run_id})")
         self.run_id = run_id
+
+
+class PlexHTTPError(PlexResponseError):
+    """Plex answered with an unexpected HTTP status (not 2xx, not 401/403)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class PlexNotFound(PlexHTTPError):
+    """Plex answered 404: the item, section or pin does not exist (any more)."""
+
+
+class PinExpired(PlexbooksError):
+    """The sign-in PIN is unknown to plex.tv or has expired (plex.tv answered 404)."""
+
+
+class ScanFailed(PlexbooksError):
+    """A scan started and then failed; the run is recorded as failed with the same message."""
+
+    def __init__(self, run_id: int | None, message: str) -> None:
+        super().__init__(message)
+        self.run_id = run_id

@@ -16,7 +16,12 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from . import repository as repo
+from flask import current_app, has_app_context
+
+from . import store as repo
+from .const import SettingKey
+from .plex.redact import error_line
+from .services.reconcile import refresh_catalog
 
 if TYPE_CHECKING:
     from .core import PlexBooksCore
@@ -43,11 +48,7 @@ def set_default_core(core: PlexBooksCore | None) -> None:
 def _resolve_core(core: PlexBooksCore | None) -> PlexBooksCore:
     if core is not None:
         return core
-    try:
-        from flask import current_app, has_app_context
-    except ImportError:  # pragma: no cover - Flask is a dependency, but hooks need not require it
-        has_app_context = None  # type: ignore[assignment]
-    if has_app_context is not None and has_app_context():
+    if has_app_context():
         state = current_app.extensions.get("plexbooks")
         if state is not None:
             return state.core  # type: ignore[no-any-return]
@@ -55,13 +56,6 @@ def _resolve_core(core: PlexBooksCore | None) -> PlexBooksCore:
         if _default_core is not None:
             return _default_core
     raise RuntimeError("plexbooks is not initialised: call PlexBooks(app) first or pass core=")
-
-
-def _describe(err: BaseException) -> str:
-    from .plex.redact import redact
-
-    text = str(err).strip()
-    return redact(text.splitlines()[0] if text else type(err).__name__)
 
 
 def refresh_folder(path: str | None) -> str | None:
@@ -106,7 +100,7 @@ def on_download_organized(
             status = request.status
     except Exception as err:
         log.exception("download-organized hook failed for request %s", host_id)
-        return {"request_id": host_id, "error": _describe(err)}
+        return {"request_id": host_id, "error": error_line(err)}
     log.info("request %s downloaded to %s (%s)", host_id, path, "new" if created else "known")
     result: dict[str, Any] = {"request_id": host_id, "status": status, "created": created}
     # Never match here: Plex has not scanned the files yet. The refresh makes the next
@@ -117,15 +111,15 @@ def on_download_organized(
 
 def _request_refresh(core: PlexBooksCore, path: str | None) -> dict[str, Any]:
     try:
-        enabled = core.get_setting("refresh_after_import") == "true"
+        enabled = core.get_setting(SettingKey.REFRESH_AFTER_IMPORT) == "true"
         folder = refresh_folder(path)
-        section = core.get_setting("library_id")
+        section = core.get_setting(SettingKey.LIBRARY_ID)
         if not enabled or folder is None or not section or not core.plex_configured():
             return {"refresh": "skipped"}
         with core.plex_client() as client:
             client.refresh(section, path=folder)
     except Exception as err:
-        message = _describe(err)
+        message = error_line(err)
         log.warning("could not ask Plex to refresh %s: %s", path, message)
         # The request is marked downloaded all the same: the next full scan finds the book.
         return {"refresh": f"failed: {message}", "refresh_error": message}
@@ -147,16 +141,14 @@ def on_request_status(
             current = request.status
     except Exception as err:
         log.exception("request-status hook failed for request %s", host_id)
-        return {"request_id": host_id, "error": _describe(err)}
+        return {"request_id": host_id, "error": error_line(err)}
     return {"request_id": host_id, "status": current}
 
 
 def on_catalog_refreshed(*, items: Iterable[dict[str, Any]], core: PlexBooksCore | None = None) -> dict[str, Any]:
     """The host refreshed its catalog: store it and mark the entries Plex already has (score >= 0.85)."""
     try:
-        from .scanner import refresh_catalog
-
         return refresh_catalog(_resolve_core(core), items)
     except Exception as err:
         log.exception("catalog-refreshed hook failed")
-        return {"error": _describe(err)}
+        return {"error": error_line(err)}

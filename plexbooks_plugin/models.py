@@ -34,8 +34,6 @@ NAMING_CONVENTION = {
 
 REQUEST_STATUSES = ("pending", "searching", "downloading", "downloaded", "available", "failed", "cancelled")
 SCAN_KINDS = ("full", "recent")
-SCAN_STATUSES = ("running", "succeeded", "failed")
-ROLES = ("admin", "user")
 
 
 def utcnow() -> datetime:

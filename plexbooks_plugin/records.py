@@ -1,8 +1,9 @@
-"""Plain records passed between the Plex client, the scanner and the repository."""
+"""Plain records passed between the Plex client, the scanner and the store."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,16 @@ class PlexSection:
     agent: str | None = None
     locations: tuple[str, ...] = ()
     item_count: int | None = None  # albums in the section, when asked for
+
+    def as_json(self) -> dict[str, Any]:
+        """The public shape of a section (settings page, API, connection test)."""
+        return {
+            "id": str(self.id),
+            "title": self.title,
+            "type": self.type,
+            "locations": list(self.locations),
+            "item_count": self.item_count,
+        }
 
 
 @dataclass(frozen=True, slots=True)

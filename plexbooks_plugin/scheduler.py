@@ -21,16 +21,15 @@ from typing import Any
 
 import schedule
 
-from . import repository as repo
+from . import store as repo
+from .const import DEFAULT_LEADER_TTL, LEADER_LEASE, SettingKey
 from .core import PlexBooksCore
-from .errors import ScanRunning
-from .plex.redact import redact
-from .scanner import ScanFailed, run_full_scan, run_recent_scan
+from .errors import ScanFailed, ScanRunning
+from .plex.redact import error_line
+from .scanning import run_full_scan, run_recent_scan
 
 log = logging.getLogger(__name__)
 
-LEADER_LEASE = "scheduler"
-DEFAULT_LEADER_TTL = timedelta(seconds=30)
 
 
 @dataclass(frozen=True)
@@ -58,12 +57,12 @@ def _setting_seconds(core: PlexBooksCore, key: str, unit_seconds: float) -> floa
 
 def full_scan_interval(core: PlexBooksCore) -> float | None:
     """Seconds between full scans, from `full_scan_hours` (default 6)."""
-    return _setting_seconds(core, "full_scan_hours", 3600.0)
+    return _setting_seconds(core, SettingKey.FULL_SCAN_HOURS, 3600.0)
 
 
 def recent_scan_interval(core: PlexBooksCore) -> float | None:
     """Seconds between recently-added polls, from `recent_scan_minutes` (default 5; 0 = off)."""
-    return _setting_seconds(core, "recent_scan_minutes", 60.0)
+    return _setting_seconds(core, SettingKey.RECENT_SCAN_MINUTES, 60.0)
 
 
 DEFAULT_JOBS: tuple[JobSpec, ...] = (
@@ -150,15 +149,15 @@ class PlexBooksScheduler:
         """Renew (or try to take) leadership; as leader, follow the interval settings and queue due jobs."""
         try:
             with self.core.session() as session:
-                current = repo.lease_holder(session, LEADER_LEASE)
+                current = repo.lease_holder(session, LEADER_LEASE, self.core.clock())
                 # Followers only read: trying to insert a live lease every tick would fill the
                 # database log with duplicate-key errors.
                 leader = (current is None or current == self.holder) and repo.acquire_lease(
-                    session, LEADER_LEASE, self.holder, self.leader_ttl
+                    session, LEADER_LEASE, self.holder, self.leader_ttl, self.core.clock()
                 )
         except Exception as err:
             # Without the database we cannot prove we lead: act as a follower until it is back.
-            log.warning("scheduler could not reach the database: %s", _first_line(err))
+            log.warning("scheduler could not reach the database: %s", error_line(err))
             leader = False
         if not leader:
             if self._is_leader:
@@ -292,17 +291,12 @@ class PlexBooksScheduler:
                 log.exception("could not release the scheduler lease")
 
     def _record_failure(self, kind: str, err: BaseException) -> None:
-        message = redact(_first_line(err))
+        message = error_line(err)
         try:
             with self.core.session() as session:
                 repo.record_failed_run(session, kind, message, triggered_by="scheduler")
         except Exception:
             log.exception("could not record the failed %s scan", kind)
-
-
-def _first_line(err: BaseException) -> str:
-    text = str(err).strip()
-    return text.splitlines()[0] if text else type(err).__name__
 
 
 def _human(seconds: float) -> str:

@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
 
 from .errors import ConfigError
+from .plex.transport import split_http_url
 
 
 def _parse_url(value: str) -> str:
     value = value.strip().rstrip("/")
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError("the Plex server URL must start with http:// or https:// and name a host")
+    parts = split_http_url(value, "Plex server URL")
     if parts.username or parts.password:
         raise ConfigError("put the token in plex_token, not in the server URL")
     return value

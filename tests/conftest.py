@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,7 @@ from sqlalchemy.engine import make_url
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.crypto import SecretBox
 from plexbooks_plugin.db import Database
-from plexbooks_plugin.models import Base
+from plexbooks_plugin.models import Base, utcnow
 
 TEST_SECRET = "test-secret-key-not-for-production"
 PG_ENV = "PLEXBOOKS_TEST_DATABASE_URL"
@@ -152,3 +153,17 @@ def admin(app: Any) -> Any:
     client = app.test_client()
     sign_in_as(client, app, "admin", "olivia")
     return client
+
+
+class FakeClock:
+    """A controllable clock for lease and scheduling tests: starts at now, moves only when told."""
+
+    def __init__(self) -> None:
+        self.now: datetime = utcnow()
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        """Move the clock forward."""
+        self.now += delta

@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.fakeplex import FakePlex
 
 from .fakeplex_fixtures import FakePlexFactory, configure_core, fake_plex_factory  # noqa: F401

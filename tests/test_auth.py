@@ -180,7 +180,7 @@ def test_owner_signs_in_as_admin_and_lands_on_next(app: Flask, fake: FakePlex) -
     assert client.get("/plexbooks/_test/admin").status_code == 200
     core = get_core(app)
     assert core.get_setting("plex_machine_identifier") == fake.machine_identifier
-    from plexbooks_plugin import repository as repo
+    from plexbooks_plugin import store as repo
 
     with core.session() as db:
         row = repo.get_user_by_plex_id(db, fake.owner.id)

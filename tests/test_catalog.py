@@ -5,15 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.hooks import on_catalog_refreshed
 from plexbooks_plugin.matching import CATALOG_THRESHOLD, REQUEST_THRESHOLD, match_score
 from plexbooks_plugin.models import CatalogItem
 from plexbooks_plugin.records import PlexAudiobook
-from plexbooks_plugin.scanner import refresh_catalog, run_scan
+from plexbooks_plugin.scanning import refresh_catalog, run_scan
 
 pytest_plugins = ["tests.fakeplex_fixtures"]
 
@@ -36,7 +37,7 @@ def library_core(core: PlexBooksCore) -> PlexBooksCore:
 
 def catalog(core: PlexBooksCore) -> dict[str, CatalogItem]:
     with core.session() as session:
-        return {row.external_id: row for row in repo.list_catalog(session)}
+        return {row.external_id: row for row in session.scalars(select(CatalogItem))}
 
 
 def test_exact_and_edition_variants_are_available(library_core: PlexBooksCore) -> None:

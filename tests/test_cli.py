@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.cli import main
 from plexbooks_plugin.records import PlexAudiobook
 

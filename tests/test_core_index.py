@@ -7,8 +7,8 @@ from datetime import timedelta
 
 import pytest
 
-from plexbooks_plugin import core as core_module
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import index_cache as core_module
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.records import PlexAudiobook
 
@@ -92,7 +92,7 @@ def test_rows_stamped_before_the_last_sync_within_the_margin_are_still_read(core
     store(core, LIBRARY)
     index = core.library_index()
     stamped = repo.now()
-    core._index_synced_at = stamped + timedelta(seconds=2)  # as if the sync ran 2 s after the stamp
+    core.index_cache._synced_at = stamped + timedelta(seconds=2)  # as if the sync ran 2 s after the stamp
     store(core, [PlexAudiobook("107", "plex://g", "Ubik", "Philip K. Dick")])
     assert core.library_index() is index and "107" in index
     assert timedelta(seconds=2) <= core_module.INDEX_SYNC_MARGIN

@@ -13,13 +13,14 @@ import pytest
 import requests
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
-from plexbooks_plugin import repository as repo
 from plexbooks_plugin.demo import DemoServer, create_demo_app, load_plugin, read_manifest
 from plexbooks_plugin.demo.app import SESSION_KEY_FILE
 from plexbooks_plugin.extension import get_core
 from plexbooks_plugin.fakeplex import FakePlex
-from plexbooks_plugin.scanner import run_scan
+from plexbooks_plugin.models import CatalogItem
+from plexbooks_plugin.scanning import run_scan
 
 from .conftest import DatabaseFactory
 from .fakeplex_fixtures import FakePlexFactory, fake_plex_factory  # noqa: F401
@@ -104,7 +105,7 @@ def test_catalog_is_half_owned_and_badged_after_a_scan(demo_app: Flask) -> None:
     assert visible_badges(html) == owned
     assert "Sign in with Plex" in html and "/plexbooks/login?next=/" in html
     with get_core(demo_app).session() as session:
-        catalog = repo.list_catalog(session)
+        catalog = session.scalars(select(CatalogItem)).all()
     assert len(catalog) == 30  # the catalog_refreshed hook stored the store's books
 
 
@@ -118,7 +119,7 @@ def test_admin_sees_manifest_actions_and_settings_link(demo_app: Flask) -> None:
 
 
 def test_request_flow_reaches_available_through_the_hooks(demo_app: Flask) -> None:
-    from plexbooks_plugin.scanner import wait_for_scan
+    from plexbooks_plugin.scanning import wait_for_scan
 
     core = get_core(demo_app)
     run_scan(core, "full")
@@ -144,7 +145,7 @@ def test_request_flow_reaches_available_through_the_hooks(demo_app: Flask) -> No
     imported = client.post(f"/demo/requests/{rid}/import", headers=headers).get_json()
     assert imported["rating_key"]
     if imported["run_id"] is not None:
-        assert wait_for_scan(imported["run_id"], timeout=30)
+        assert wait_for_scan(core, imported["run_id"], timeout=30)
     deadline = time.monotonic() + 30
     status = None
     while time.monotonic() < deadline:

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from plexbooks_plugin import hooks
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.hooks import on_catalog_refreshed, on_download_organized, on_request_status, refresh_folder
 from plexbooks_plugin.models import BookRequest
-from plexbooks_plugin.scanner import run_scan
+from plexbooks_plugin.scanning import run_scan
 
 from .conftest import make_app
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.models import utcnow
 from plexbooks_plugin.records import PlexAudiobook

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 
-from plexbooks_plugin.db import VERSION_TABLE, Database
+from plexbooks_plugin.db import VERSION_TABLE, Database, migrations_config
 from plexbooks_plugin.models import Base
 
 PLUGIN_TABLES = {table.name for table in Base.metadata.sorted_tables}
@@ -25,7 +26,9 @@ def test_upgrade_then_downgrade(database_factory) -> None:  # type: ignore[no-un
     db = Database(url)
     db.upgrade()
     assert PLUGIN_TABLES | {VERSION_TABLE} <= _tables(url)
-    assert db.is_current()
+    with db.engine.connect() as connection:
+        current = MigrationContext.configure(connection, opts={"version_table": VERSION_TABLE}).get_current_revision()
+    assert current == ScriptDirectory.from_config(migrations_config()).get_current_head()  # upgrade reached head
     db.downgrade("base")
     assert not (PLUGIN_TABLES & _tables(url)), "downgrade left plexbooks tables behind"
     db.upgrade()  # and back up again: the migration is repeatable

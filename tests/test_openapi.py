@@ -9,9 +9,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
+from plexbooks_plugin.extension import get_core
 from plexbooks_plugin.fakeplex import FakePlex
-from plexbooks_plugin.scanner import wait_for_scan
+from plexbooks_plugin.scanning import wait_for_scan
 
 from .fakeplex_fixtures import FakePlexFactory, configure_core, fake_plex_factory  # noqa: F401
 from .viewkit import add_books, app_core, book, build_app, set_api_key, sign_in_as
@@ -128,7 +129,7 @@ def test_every_documented_path_answers_as_documented(
         check(document, operation, response, label)
         assert response.status_code < 500, f"{label}: {response.status_code}"
         if response.status_code == 202 and path == "/api/scan":
-            assert wait_for_scan(response.get_json()["run_id"], timeout=30)
+            assert wait_for_scan(get_core(app), response.get_json()["run_id"], timeout=30)
 
         if operation.get("security"):
             check(document, operation, anonymous.open(url, method=method.upper(), json=body), f"{label} anonymous")

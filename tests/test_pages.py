@@ -9,7 +9,7 @@ import pytest
 from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.fakeplex import FakePlex
 
 from .conftest import make_app
@@ -300,14 +300,14 @@ def test_scan_panel_warns_about_a_held_back_removal(app: Flask, admin: FlaskClie
 
 
 def test_scan_form_starts_a_scan_and_reports_a_running_one(app: Flask, admin: FlaskClient, plex: FakePlex) -> None:
-    from plexbooks_plugin.scanner import wait_for_scan
+    from plexbooks_plugin.scanning import wait_for_scan
 
     configure_core(app_core(app), plex)
     assert admin.post("/plexbooks/scan", data={"kind": "full"}).status_code == 302
     page = html_of(admin.get("/plexbooks/scan"))
     started = re.search(r"Full scan started \(run (\d+)\)", page)
     assert started
-    assert wait_for_scan(int(started.group(1)), timeout=30)
+    assert wait_for_scan(app_core(app), int(started.group(1)), timeout=30)
     assert "Not configured" not in page
 
 

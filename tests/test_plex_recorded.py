@@ -96,13 +96,13 @@ def test_items_without_rating_key_or_title_are_skipped(requests_mock: rm.Mocker)
     del items[10]["title"]
     items[20]["title"] = ""
     requests_mock.get(f"{BASE}/library/sections/15/all", json=body, headers=JSON)
-    page = client().albums_page("15", 0, 500)
+    page = next(client().albums("15", page_size=500, max_pages=1))
     assert page.skipped == 3 and len(page.items) == 96
 
 
 def test_real_album_xml(requests_mock: rm.Mocker) -> None:
     requests_mock.get(f"{BASE}/library/sections/3/all", content=fixture_bytes("pms-xml/album.xml"), headers=XML)
-    (album,) = client().albums_page("3", 0, 10).items
+    (album,) = next(client().albums("3", page_size=10, max_pages=1)).items
     assert album.rating_key == "200" and album.title == "Album" and album.author == "Artist"
     assert album.year == 2019 and album.added_at == 1602534474 and album.updated_at == 1602534481
     assert album.summary is None  # summary="" in the capture
@@ -111,7 +111,7 @@ def test_real_album_xml(requests_mock: rm.Mocker) -> None:
 
 def test_real_artist_children_xml_are_albums(requests_mock: rm.Mocker) -> None:
     requests_mock.get(f"{BASE}/library/sections/3/all", content=fixture_bytes("pms-xml/children_300.xml"), headers=XML)
-    page = client(prefer_json=False).albums_page("3", 0, 10)
+    page = next(client(prefer_json=False).albums("3", page_size=10, max_pages=1))
     assert [a.title for a in page.items] == ["Album"]
     assert requests_mock.last_request.headers["Accept"] == "application/xml"
 
@@ -290,6 +290,6 @@ def test_no_recorded_test_leaks_the_token_into_urls(requests_mock: rm.Mocker) ->
     requests_mock.get(re.compile(f"{BASE}/.*"), json={"MediaContainer": {"size": 0}}, headers=JSON)
     c = client()
     c.sections()
-    c.albums_page("1", 0, 1)
+    next(c.albums("1", page_size=1, max_pages=1))
     c.refresh("1", "/x y")
     assert all(TOKEN not in r.url for r in requests_mock.request_history)

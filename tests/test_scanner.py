@@ -11,14 +11,18 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from plexbooks_plugin import repository as repo
-from plexbooks_plugin import scanner, signals
+from plexbooks_plugin import scanning as scanner
+from plexbooks_plugin import signals
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.errors import ConfigError, ScanRunning
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.models import LibraryItem
 from plexbooks_plugin.records import PlexAudiobook
-from plexbooks_plugin.scanner import ScanFailed, confirm_pending_removal, run_scan, start_scan, wait_for_scan
+from plexbooks_plugin.scanning import ScanFailed, confirm_pending_removal, run_scan, start_scan, wait_for_scan
+from plexbooks_plugin.scanning import job as scanning_job
+
+from .conftest import FakeClock
 
 # Fixtures only: importing names from the module would keep pytest from rewriting its asserts.
 pytest_plugins = ["tests.fakeplex_fixtures"]
@@ -245,7 +249,7 @@ def test_two_scans_at_once_one_runs_the_other_gets_its_id(plex_core: PlexBooksCo
     assert caught.value.run_id == run_id
     with pytest.raises(ScanRunning):
         run_scan(plex_core, "full")
-    assert wait_for_scan(run_id, timeout=10)
+    assert wait_for_scan(plex_core, run_id, timeout=10)
     assert run_row(plex_core, run_id).status == "succeeded"
     assert run_scan(plex_core, "recent")["run_id"] > run_id  # the lease is free again
 
@@ -280,13 +284,14 @@ def test_concurrent_threads_and_processes_share_one_lease(
 
 
 def test_runs_abandoned_by_a_dead_process_are_failed(plex_core: PlexBooksCore) -> None:
+    clock = plex_core.clock = FakeClock()
     with plex_core.session() as session:
-        assert repo.acquire_lease(session, scanner.SCAN_LEASE, "dead:1:scan", timedelta(milliseconds=50))
+        assert repo.acquire_lease(session, scanner.SCAN_LEASE, "dead:1:scan", timedelta(minutes=1), clock())
         stale = repo.start_scan_run(session, "full", "dead")
     with pytest.raises(ScanRunning) as caught:
         run_scan(plex_core, "full")
     assert caught.value.run_id == stale.id
-    time.sleep(0.1)  # the dead holder's lease expires
+    clock.advance(timedelta(minutes=2))  # the dead holder's lease expires
     summary = run_scan(plex_core, "full")
     assert summary["total"] == 40
     assert run_row(plex_core, stale.id).status == "failed"
@@ -300,7 +305,7 @@ def test_the_lease_is_renewed_while_scanning(plex_core: PlexBooksCore, fake_plex
     with pytest.raises(ScanRunning) as caught:
         run_scan(plex_core, "full")
     assert caught.value.run_id == run_id
-    assert wait_for_scan(run_id, timeout=10)
+    assert wait_for_scan(plex_core, run_id, timeout=10)
     assert run_row(plex_core, run_id).status == "succeeded"
 
 
@@ -319,7 +324,7 @@ def test_progress_and_lease_are_written_at_most_every_interval(
     assert calls == [40]  # only the final checkpoint
     assert (run_row(plex_core, summary["run_id"]).progress_done, summary["total"]) == (40, 40)
     calls.clear()
-    monkeypatch.setattr(scanner, "CHECKPOINT_INTERVAL", 0)
+    monkeypatch.setattr(scanning_job, "CHECKPOINT_INTERVAL", 0)
     run_scan(plex_core, "full", page_size=10)
     assert calls == [10, 20, 30, 40, 40]  # every page, then the end
 
@@ -330,7 +335,7 @@ def test_a_scan_that_lost_its_lease_stops(plex_core: PlexBooksCore, fake_plex: F
     time.sleep(0.35)  # the scan stalls on its first page longer than its lease
     with plex_core.session() as session:
         assert repo.acquire_lease(session, scanner.SCAN_LEASE, "other:1:scan", timedelta(seconds=5))
-    assert wait_for_scan(run_id, timeout=10)
+    assert wait_for_scan(plex_core, run_id, timeout=10)
     run = run_row(plex_core, run_id)
     assert run.status == "failed" and "lost its lock" in run.error
     with plex_core.session() as session:

@@ -10,13 +10,15 @@ from datetime import timedelta
 import pytest
 import schedule
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.crypto import SecretBox
 from plexbooks_plugin.db import Database
 from plexbooks_plugin.errors import ScanRunning
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.scheduler import LEADER_LEASE, JobSpec, PlexBooksScheduler
+
+from .conftest import FakeClock
 
 pytest_plugins = ["tests.fakeplex_fixtures"]
 
@@ -167,17 +169,17 @@ def test_one_leader_across_processes_and_takeover_on_stop(
         other.db.dispose()
 
 
-def test_leadership_is_taken_over_when_the_leader_dies(
-    core: PlexBooksCore, schedulers: list[PlexBooksScheduler]
-) -> None:
+def test_leadership_is_taken_over_when_the_leader_dies(core: PlexBooksCore) -> None:
     # A leader that died without handing back: its lease is still live for a moment.
+    clock = core.clock = FakeClock()
     with core.session() as session:
-        assert repo.acquire_lease(session, LEADER_LEASE, "dead-host:1:scheduler", timedelta(seconds=0.4))
+        assert repo.acquire_lease(session, LEADER_LEASE, "dead-host:1:scheduler", timedelta(seconds=30), clock())
     sched = PlexBooksScheduler(core, tick_seconds=TICK, leader_ttl=TTL, jobs=[])
-    schedulers.append(sched.start())
-    time.sleep(0.15)
+    sched.tick()
     assert not sched.is_leader
-    assert wait_until(lambda: sched.is_leader, timeout=3)
+    clock.advance(timedelta(seconds=31))  # the dead leader's lease expires
+    sched.tick()
+    assert sched.is_leader
     with core.session() as session:
         assert repo.lease_holder(session, LEADER_LEASE) == sched.holder
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.crypto import SecretBox, mask, resolve_secret_key
 from plexbooks_plugin.errors import ConfigError

@@ -10,7 +10,7 @@ from typing import Any
 from flask import Flask
 from flask.testing import FlaskClient
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.extension import get_core
 from plexbooks_plugin.records import PlexAudiobook

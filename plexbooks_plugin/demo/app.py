@@ -11,17 +11,21 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, abort, jsonify, render_template, request, url_for
+from flask import Flask, abort, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
-from .. import repository as repo
+from .. import store as repo
+from ..const import SettingKey
 from ..crypto import read_or_create_key_file, resolve_secret_key
 from ..db import resolve_database_url
 from ..errors import PlexbooksError, ScanRunning
 from ..extension import get_core
 from ..fakeplex import FakePlex
+from ..scanning import start_scan
+from ..security import current_role
 from .catalog import CatalogBook, build_catalog
 from .manifest import LoadedPlugin, load_plugin
 
@@ -60,8 +64,8 @@ def configure_plugin(app: Flask, plex: FakePlex) -> None:
     with core.session() as session:
         repo.set_setting(session, "plex_url", plex.url, core.box)
         repo.set_setting(session, "plex_token", plex.token, core.box)
-        if not repo.get_setting(session, "library_id"):
-            repo.set_setting(session, "library_id", plex.music_section_id, core.box)
+        if not repo.get_setting(session, SettingKey.LIBRARY_ID):
+            repo.set_setting(session, SettingKey.LIBRARY_ID, plex.music_section_id, core.box)
         repo.set_setting(session, "plex_machine_identifier", plex.machine_identifier, core.box)
 
 
@@ -117,15 +121,11 @@ def create_demo_app(
 
 
 def _state() -> DemoState:
-    from flask import current_app
-
     return current_app.extensions["plexbooks_demo"]  # type: ignore[no-any-return]
 
 
 def _guard() -> None:
     """The demo's own buttons need a signed-in Plex user and the page's CSRF token."""
-    from ..security import current_role
-
     if current_role() is None:
         abort(401)
     try:
@@ -143,8 +143,6 @@ def _book_for(request_id: str) -> CatalogBook:
 
 def _start_recent_scan(app: Flask) -> int | None:
     """Start a recently-added poll; if a scan is running, retry in the background until it can start."""
-    from ..scanner import start_scan
-
     core = get_core(app)
     try:
         return start_scan(core, "recent", triggered_by="demo import")
@@ -171,16 +169,12 @@ def _register_routes(app: Flask, state: DemoState) -> None:
     @app.get("/")
     def index() -> ResponseReturnValue:
         """The store: catalog with badges, requests, and the plugin's admin actions."""
-        from ..security import current_role
-
         core = get_core()
         with core.session() as session:
             library_count = repo.count_library(session)
-            configured = bool(repo.get_setting(session, "library_id")) and core.plex_configured()
+            configured = bool(repo.get_setting(session, SettingKey.LIBRARY_ID)) and core.plex_configured()
             last_run = repo.latest_scan_run(session, status="succeeded")
         role = current_role()
-        from flask_login import current_user
-
         return render_template(
             "demo/index.html",
             state=state,

@@ -94,7 +94,7 @@ class _WaitressServer:
     """Waitress behind the small serve_forever/shutdown interface the demo uses."""
 
     def __init__(self, app: Flask, host: str, port: int) -> None:
-        from waitress.server import create_server
+        from waitress.server import create_server  # optional: ImportError falls back to Werkzeug
 
         # Eight threads: the scan panel polls while pages, covers and the API are fetched.
         self.server = create_server(app, host=host, port=port, threads=8, ident="plexbooks-demo")
@@ -117,7 +117,7 @@ def _make_server(app: Flask, host: str, port: int) -> tuple[Any, int]:
         server = _WaitressServer(app, host, port)
         return server, server.port
     except ImportError:
-        from werkzeug.serving import make_server
+        from werkzeug.serving import make_server  # only when waitress is missing
 
         fallback = make_server(host, port, app, threaded=True)
         return fallback, int(fallback.server_port)

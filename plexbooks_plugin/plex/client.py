@@ -11,11 +11,10 @@ from urllib.parse import parse_qsl, quote, urlsplit
 
 import requests
 
-from .. import __version__
 from ..errors import PlexAuthError, PlexResponseError
 from ..records import PlexAudiobook, PlexIdentity, PlexPage, PlexSection
-from . import http
-from .http import HttpResult, Remote
+from . import transport
+from .base import PlexHTTPClient
 from .parsing import (
     album_from_item,
     albums_from_container,
@@ -27,6 +26,7 @@ from .parsing import (
     part_files,
     section_from_directory,
 )
+from .transport import HttpResult, Remote
 
 log = logging.getLogger("plexbooks.plex.client")
 
@@ -51,20 +51,12 @@ class ConnectionReport:
             "server_name": self.server_name,
             "version": self.version,
             "music_libraries": [
-                {
-                    "id": s.id,
-                    "title": s.title,
-                    "type": s.type,
-                    "agent": s.agent,
-                    "locations": list(s.locations),
-                    "item_count": s.item_count,
-                }
-                for s in self.music_libraries
+{**s.as_json(), "agent": s.agent} for s in self.music_libraries
             ],
         }
 
 
-class PlexClient:
+class PlexClient(PlexHTTPClient):
     """A Plex Media Server client: JSON preferred, XML understood, typed errors, no token leaks."""
 
     def __init__(
@@ -79,52 +71,32 @@ class PlexClient:
         prefer_json: bool = True,
         page_size: int = 500,
         client_identifier: str | None = None,
-        max_body_bytes: int = http.DEFAULT_MAX_BODY_BYTES,
+        max_body_bytes: int = transport.DEFAULT_MAX_BODY_BYTES,
     ) -> None:
-        self.base_url = http.normalise_base_url(base_url)
+        origin = transport.origin_of(transport.normalise_base_url(base_url))
+        super().__init__(
+            base_url,
+            what="Plex server URL",
+            remote=Remote(
+                label=f"Plex at {origin}",
+                unreachable_hint="Check the server URL and that Plex is running",
+                auth_hint="sign in again in Settings",
+            ),
+            client_identifier=client_identifier or "plexbooks",
+            session=session,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            max_body_bytes=max_body_bytes,
+        )
         self._token = token or ""
-        self._own_session = session is None
-        self.session = session or requests.Session()
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
         self.prefer_json = prefer_json
         self.page_size = max(1, int(page_size))
-        self.client_identifier = client_identifier or "plexbooks"
-        self.max_body_bytes = max_body_bytes
-        origin = http.origin_of(self.base_url)
-        self.remote = Remote(
-            label=f"Plex at {origin}",
-            unreachable_hint="Check the server URL and that Plex is running",
-            auth_hint="sign in again in Settings",
-        )
-
-    def __repr__(self) -> str:
-        return f"PlexClient({self.base_url!r})"  # never the token
-
-    def close(self) -> None:
-        """Close the HTTP session if this client created it."""
-        if self._own_session:
-            self.session.close()
 
     def __enter__(self) -> PlexClient:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
     # ------------------------------------------------------------------------------ plumbing
-
-    def _headers(self, *, with_token: bool = True, accept: str | None = None) -> dict[str, str]:
-        headers = {
-            "Accept": accept or ("application/json" if self.prefer_json else "application/xml"),
-            "X-Plex-Product": "plexbooks",
-            "X-Plex-Version": __version__,
-            "X-Plex-Client-Identifier": self.client_identifier,
-        }
-        if with_token and self._token:
-            headers["X-Plex-Token"] = self._token  # a header, never a query parameter
-        return headers
 
     def _request(
         self,
@@ -137,26 +109,16 @@ class PlexClient:
         with_token: bool = True,
         max_body_bytes: int | None = None,
     ) -> HttpResult:
-        """The single chokepoint for PMS requests: headers, timeouts, retries, errors, size cap."""
+        """Every PMS request: server-relative paths only, no token in the query, the identity headers."""
         if not path.startswith("/") or path.startswith("//"):
             raise ValueError(f"Plex paths are server-relative, got {path!r}")
         clean = {k: v for k, v in (params or {}).items() if k.lower() not in _TOKEN_PARAMS}
-        all_headers = self._headers(with_token=with_token)
+        accept = "application/json" if self.prefer_json else "application/xml"
+        all_headers = self.plex_headers(accept, self._token if with_token else None)
         if headers:
             all_headers.update(headers)
-        return http.send(
-            self.session,
-            method,
-            self.base_url + path,
-            remote=self.remote,
-            path=path,
-            params=clean,
-            headers=all_headers,
-            timeout=self.timeout,
-            retries=self.retries,
-            backoff=self.backoff,
-            idempotent=idempotent,
-            max_body_bytes=max_body_bytes or self.max_body_bytes,
+        return self.send(
+            method, path, params=clean, headers=all_headers, idempotent=idempotent, max_body_bytes=max_body_bytes
         )
 
     def _container(
@@ -227,38 +189,6 @@ class PlexClient:
         return total
 
     # ------------------------------------------------------------------------------ albums
-
-    def albums_page(
-        self,
-        section_id: str | int,
-        start: int,
-        size: int,
-        *,
-        extra: Mapping[str, str | int] | None = None,
-    ) -> PlexPage:
-        """One page of a section's albums (`/all?type=9&includeGuids=1`), starting at `start`."""
-        params: dict[str, str | int] = {"type": ALBUM_TYPE, "includeGuids": 1}
-        if extra:
-            params.update(extra)
-        params["X-Plex-Container-Start"] = int(start)
-        params["X-Plex-Container-Size"] = int(size)
-        return self._page(f"/library/sections/{_seg(section_id)}/all", params, start)
-
-    def _page(self, path: str, params: Mapping[str, str | int], start: int) -> PlexPage:
-        container = self._container(path, params)
-        albums, skipped = albums_from_container(container)
-        raw_count = len(items_of(container))
-        offset = as_int(container.get("offset"))
-        total = as_int(container.get("totalSize"))
-        if total is None:
-            # No paging attributes: the server ignored paging and sent the whole listing.
-            offset, total = 0, raw_count
-        return PlexPage(
-            items=albums,
-            offset=start if offset is None else offset,
-            total_size=total,
-            skipped=skipped,
-        )
 
     def _fetch_page(self, path: str, params: Mapping[str, str | int], start: int, size: int) -> tuple[PlexPage, int]:
         """GET one page of a paged listing; return it and how many raw items the server sent."""
@@ -332,8 +262,12 @@ class PlexClient:
             if executor is not None:
                 executor.shutdown(wait=True)
 
-    def albums(self, section_id: str | int, page_size: int | None = None) -> Generator[PlexPage, None, None]:
-        """Iterate over all albums of a section, one PlexPage per request (default 500 per page).
+    def albums(
+        self, section_id: str | int, page_size: int | None = None, *, max_pages: int | None = None
+    ) -> Generator[PlexPage, None, None]:
+        """Iterate over all albums of a section (or its first `max_pages` pages), one PlexPage per request.
+
+        Pages hold 500 albums unless `page_size` says otherwise.
 
         The next page is fetched in a background thread while the caller handles the current one:
         do not use this client for anything else until the iteration ends, or close the generator.
@@ -342,6 +276,7 @@ class PlexClient:
             f"/library/sections/{_seg(section_id)}/all",
             {"type": ALBUM_TYPE, "includeGuids": 1},
             page_size or self.page_size,
+            max_pages,
             prefetch=True,  # a full listing: fetch page n+1 while the caller stores page n
         )
 
@@ -355,18 +290,6 @@ class PlexClient:
             page_size,
             max_pages,
         )
-
-    def search(self, section_id: str | int, title: str) -> list[PlexAudiobook]:
-        """Albums of a section whose title contains `title` (Plex's own title filter)."""
-        found: list[PlexAudiobook] = []
-        for page in self._paged(
-            f"/library/sections/{_seg(section_id)}/all",
-            {"type": ALBUM_TYPE, "title": title, "includeGuids": 1},
-            self.page_size,
-            max_pages=10,  # a search is for a handful of hits, not a second full scan
-        ):
-            found.extend(page.items)
-        return found
 
     def metadata(self, rating_key: str | int) -> PlexAudiobook:
         """One album in full: its metadata plus the folder holding its tracks and their total duration."""

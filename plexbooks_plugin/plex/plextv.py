@@ -3,86 +3,29 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote, urlencode
 
 import requests
 
-from .. import __version__
-from ..errors import PlexbooksError, PlexResponseError
-from . import http
-from .http import HttpResult, PlexNotFound, Remote
+from .._version import __version__
+from ..const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL
+from ..errors import PinExpired, PlexResponseError
+from . import transport
+from .base import PlexHTTPClient
 from .parsing import as_int, as_str
-
-DEFAULT_PLEX_TV_URL = "https://plex.tv"
-DEFAULT_APP_URL = "https://app.plex.tv"
-
-
-class PinExpired(PlexbooksError):
-    """The sign-in PIN is unknown to plex.tv or has expired (plex.tv answered 404)."""
+from .records import Connection, Pin, PlexAccount, PlexResource
+from .transport import PlexNotFound, Remote
 
 
-@dataclass(frozen=True, slots=True)
-class Pin:
-    """A plex.tv sign-in PIN; `auth_token` is filled once the user has signed in."""
-
-    id: int
-    code: str
-    expires_at: datetime | None = None
-    auth_token: str | None = field(default=None, repr=False)
-
-
-@dataclass(frozen=True, slots=True)
-class PlexAccount:
-    """The plex.tv account behind a token."""
-
-    id: int
-    uuid: str
-    username: str
-    email: str | None = None
-    thumb: str | None = None
-    title: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Connection:
-    """One way to reach a resource: a URI, local or remote, maybe through Plex's relay."""
-
-    uri: str
-    local: bool
-    relay: bool
-    protocol: str | None = None
-    address: str | None = None
-    port: int | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class PlexResource:
-    """A device or server the account can reach; `access_token` is that account's token for it."""
-
-    name: str
-    client_identifier: str
-    provides: tuple[str, ...]
-    owned: bool
-    access_token: str | None = field(default=None, repr=False)
-    connections: tuple[Connection, ...] = ()
-    product: str | None = None
-
-    @property
-    def is_server(self) -> bool:
-        """True when the resource is a Plex Media Server."""
-        return "server" in self.provides
-
-
-class PlexTV:
+class PlexTV(PlexHTTPClient):
     """plex.tv v2 client; every call goes through the same chokepoint as the Media Server client."""
 
     def __init__(
         self,
         base_url: str = DEFAULT_PLEX_TV_URL,
-        app_url: str = DEFAULT_APP_URL,
+        app_url: str = DEFAULT_PLEX_APP_URL,
         *,
         client_identifier: str,
         product: str = "plexbooks",
@@ -95,32 +38,25 @@ class PlexTV:
     ) -> None:
         if not client_identifier:
             raise ValueError("plex.tv requires a client identifier (one per install)")
-        self.base_url = http.normalise_base_url(base_url, "plex.tv URL")
-        self.app_url = http.normalise_base_url(app_url, "Plex app URL")
-        self.client_identifier = client_identifier
-        self.product = product
-        self.version = version
-        self._own_session = session is None
-        self.session = session or requests.Session()
-        self.timeout = timeout
-        self.retries = retries
-        self.backoff = backoff
-        self.max_body_bytes = max_body_bytes
-        origin = http.origin_of(self.base_url)
-        label = "plex.tv" if origin == DEFAULT_PLEX_TV_URL else f"plex.tv ({origin})"
-        self.remote = Remote(
-            label=label,
-            unreachable_hint="Check this server's internet connection and try again",
-            auth_hint="sign in with Plex again",
+        origin = transport.origin_of(transport.normalise_base_url(base_url, "plex.tv URL"))
+        super().__init__(
+            base_url,
+            what="plex.tv URL",
+            remote=Remote(
+                label="plex.tv" if origin == DEFAULT_PLEX_TV_URL else f"plex.tv ({origin})",
+                unreachable_hint="Check this server's internet connection and try again",
+                auth_hint="sign in with Plex again",
+            ),
+            client_identifier=client_identifier,
+            product=product,
+            version=version,
+            session=session,
+            timeout=timeout,
+            retries=retries,
+            backoff=backoff,
+            max_body_bytes=max_body_bytes,
         )
-
-    def __repr__(self) -> str:
-        return f"PlexTV({self.base_url!r})"
-
-    def close(self) -> None:
-        """Close the HTTP session if this client created it."""
-        if self._own_session:
-            self.session.close()
+        self.app_url = transport.normalise_base_url(app_url, "Plex app URL")
 
     def _request(
         self,
@@ -131,28 +67,9 @@ class PlexTV:
         token: str | None = None,
     ) -> Any:
         """Send one plex.tv request and return its decoded JSON (plex.tv does not wrap it in MediaContainer)."""
-        headers = {
-            "Accept": "application/json",
-            "X-Plex-Client-Identifier": self.client_identifier,
-            "X-Plex-Product": self.product,
-            "X-Plex-Version": self.version,
-            "X-Plex-Device-Name": self.product,
-        }
-        if token:
-            headers["X-Plex-Token"] = token
-        result: HttpResult = http.send(
-            self.session,
-            method,
-            self.base_url + path,
-            remote=self.remote,
-            path=path,
-            params=params,
-            headers=headers,
-            timeout=self.timeout,
-            retries=self.retries,
-            backoff=self.backoff,
-            max_body_bytes=self.max_body_bytes,
-        )
+        headers = self.plex_headers("application/json", token)
+        headers["X-Plex-Device-Name"] = self.product
+        result = self.send(method, path, params=params, headers=headers)
         try:
             return json.loads(result.body)
         except ValueError as err:

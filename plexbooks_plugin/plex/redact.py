@@ -73,3 +73,16 @@ class TokenRedactingFilter(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info, self._secrets)
         return True
+
+
+def error_line(err: BaseException, *, typed: bool = False, secrets: Iterable[str] = ()) -> str:
+    """The first line of an error's message, tokens masked (driver errors run to many lines of SQL).
+
+    `typed` prefixes the exception's class name (for errors whose message alone says little);
+    an error without a message is named by its class.
+    """
+    text = str(err).strip()
+    line = text.splitlines()[0] if text else ""
+    if typed:
+        return redact(f"{type(err).__name__}: {line}", secrets)
+    return redact(line or type(err).__name__, secrets)

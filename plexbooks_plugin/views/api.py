@@ -7,11 +7,12 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from .. import repository as repo
+from .. import store as repo
 from ..errors import PlexbooksError
 from ..models import SCAN_KINDS, ScanRun
 from ..public_json import library_item_json, request_json
 from ..security import admin_required, user_required
+from ..services.requests import availability, create_request
 from . import common
 from .common import abort_json, bool_field, int_arg, json_object, string_field
 
@@ -59,22 +60,7 @@ def music_sections_with_counts() -> list[dict[str, Any]]:
     return sections
 
 
-def availability_result(index: Any, book: dict[str, Any]) -> dict[str, Any]:
-    """Answer one availability question from the in-memory index (no Plex call)."""
-    from ..matching import REQUEST_THRESHOLD
-
-    match = index.best_match(
-        book["title"], book.get("author"), asin=book.get("asin"), narrator=book.get("narrator"),
-        threshold=REQUEST_THRESHOLD,
-    )
-    if match is None:
-        return {"available": False, "rating_key": None, "score": None, "matched_by": None}
-    return {
-        "available": True,
-        "rating_key": match.key,
-        "score": round(float(match.score), 4),
-        "matched_by": match.matched_by,
-    }
+availability_result = availability  # the availability policy lives in services.requests
 
 
 def _book_fields(raw: Any, label: str) -> dict[str, Any]:
@@ -87,21 +73,6 @@ def _book_fields(raw: Any, label: str) -> dict[str, Any]:
         "asin": string_field(raw, "asin", max_length=32, label=f"{label}.asin"),
         "narrator": string_field(raw, "narrator", label=f"{label}.narrator"),
     }
-
-
-def _open_duplicate(session: Any, title: str, author: str | None, asin: str | None) -> Any:
-    """Return an open request for the same book (same ASIN, or a match at the request threshold)."""
-    from ..matching import REQUEST_THRESHOLD, match_score, normalize_asin
-
-    wanted_asin = normalize_asin(asin)
-    for existing in repo.open_requests(session):
-        if wanted_asin and existing.asin:
-            if normalize_asin(existing.asin) == wanted_asin:
-                return existing
-            continue  # both sides have an ASIN and they differ: a different edition or book
-        if match_score(title, author, existing.title, existing.author) >= REQUEST_THRESHOLD:
-            return existing
-    return None
 
 
 def register_api(bp: Blueprint) -> None:
@@ -117,7 +88,7 @@ def register_api(bp: Blueprint) -> None:
     @admin_required
     def api_scan_start() -> ResponseReturnValue:
         """Start a full or recently-added scan in the background."""
-        from ..scanner import start_scan
+        from ..scanning import start_scan
 
         data = json_object()
         kind = data.get("kind", "full")
@@ -130,7 +101,7 @@ def register_api(bp: Blueprint) -> None:
     @admin_required
     def api_scan_confirm_removal() -> ResponseReturnValue:
         """Apply the removal a scan held back for an admin's confirmation."""
-        from ..scanner import confirm_pending_removal, pending_removal
+        from ..scanning import confirm_pending_removal, pending_removal
 
         core = common.core()
         pending = pending_removal(core)
@@ -198,36 +169,11 @@ def register_api(bp: Blueprint) -> None:
             abort_json(403, "forbidden", "only an admin may force a request past the duplicate checks")
         assert title is not None  # required=True guarantees it
 
-        core = common.core()
-        if not force:
-            check = availability_result(core.library_index(), {"title": title, "author": author, "asin": asin})
-            if check["available"]:
-                with core.session() as session:
-                    item = repo.get_library_item(session, check["rating_key"])
-                    book = library_item_json(item) if item is not None else None
-                return jsonify({
-                    "error": "already_available",
-                    "message": "this book is already in your Plex library",
-                    "rating_key": check["rating_key"],
-                    "score": check["score"],
-                    "matched_by": check["matched_by"],
-                    "book": book,
-                }), 409
-        with core.session() as session:
-            if host_request_id:
-                existing = repo.get_request(session, host_request_id)
-                if existing is not None:
-                    return _already_requested(existing)
-            if not force:
-                duplicate = _open_duplicate(session, title, author, asin)
-                if duplicate is not None:
-                    return _already_requested(duplicate)
-            created = repo.create_request(
-                session, title=title, author=author, asin=asin, host_request_id=host_request_id,
-                requested_by=common.account_id(),
-            )
-            body = request_json(created)
-        return jsonify(body), 201
+        outcome = create_request(
+            common.core(), title=title, author=author, asin=asin, host_request_id=host_request_id,
+            requested_by=common.account_id(), force=force,
+        )
+        return jsonify(outcome.body), 201 if outcome.created else 409
 
     @bp.get("/api/requests")
     @user_required
@@ -277,15 +223,6 @@ def register_api(bp: Blueprint) -> None:
             body.update({k: v for k, v in result.items() if k not in ("request_id", "status")})
             body["status"] = result.get("status", "downloaded")
         return jsonify(body)
-
-
-def _already_requested(existing: Any) -> ResponseReturnValue:
-    return jsonify({
-        "error": "already_requested",
-        "message": f"this book is already requested (status: {existing.status})",
-        "request_id": existing.host_request_id,
-        "status": existing.status,
-    }), 409
 
 
 def register_error_handlers(bp: Blueprint) -> None:

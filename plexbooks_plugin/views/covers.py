@@ -10,7 +10,7 @@ from html import escape
 from flask import Blueprint, Response, abort
 from flask.typing import ResponseReturnValue
 
-from .. import repository as repo
+from .. import store as repo
 from ..errors import PlexbooksError
 from ..security import user_required
 from . import common

@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from .. import repository as repo
+from .. import store as repo
 from ..errors import ConfigError, PlexbooksError, ScanRunning
 from ..models import SCAN_KINDS
 from ..security import admin_required, user_required
@@ -27,7 +27,7 @@ def _page_number() -> int:
 
 def scan_panel_context() -> dict[str, Any]:
     """Everything the scan panel shows: configuration state, the running run, history, pending removal."""
-    from ..scanner import pending_removal
+    from ..scanning import pending_removal
 
     core = common.core()
     with core.session() as session:
@@ -100,7 +100,7 @@ def register_pages(bp: Blueprint) -> None:
     @admin_required
     def scan_panel_start() -> ResponseReturnValue:
         """Start a scan from the panel's form (the page's script uses the JSON API instead)."""
-        from ..scanner import start_scan
+        from ..scanning import start_scan
 
         kind = request.form.get("kind", "full")
         if kind not in SCAN_KINDS:
@@ -123,7 +123,7 @@ def register_pages(bp: Blueprint) -> None:
     @admin_required
     def scan_panel_confirm_removal() -> ResponseReturnValue:
         """Apply a held-back removal from the panel's form."""
-        from ..scanner import confirm_pending_removal
+        from ..scanning import confirm_pending_removal
 
         try:
             removed = confirm_pending_removal(common.core())

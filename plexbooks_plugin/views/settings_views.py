@@ -11,8 +11,8 @@ from flask.typing import ResponseReturnValue
 from werkzeug.routing import BuildError
 
 from .. import auth
-from .. import repository as repo
 from .. import settings as setting_specs
+from .. import store as repo
 from ..errors import ConfigError, PlexbooksError
 from ..security import admin_required
 from . import common

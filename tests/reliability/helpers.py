@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.models import BookRequest, LibraryItem, ScanRun

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 from flask import Flask
 
-from plexbooks_plugin import scanner
+from plexbooks_plugin import scanning as scanner
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.errors import ScanRunning
-from plexbooks_plugin.scanner import run_scan
+from plexbooks_plugin.extension import get_core
+from plexbooks_plugin.scanning import run_scan
 from plexbooks_plugin.scheduler import LEADER_LEASE
 from tests.fakeplex_fixtures import FakePlexFactory
 
@@ -76,7 +77,7 @@ def test_five_simultaneous_triggers_run_exactly_one_scan(
     assert len(ran) == 1 and len(busy) == 4, outcomes
     winner = ran[0]
     assert busy == [winner] * 4, outcomes  # every refusal names the running scan
-    assert scanner.wait_for_scan(winner, timeout=30)
+    assert scanner.wait_for_scan(get_core(app), winner, timeout=30)  # a button scan runs on the app's core
     assert [r.id for r in runs(fast_core)] == [winner]
     assert run_of(fast_core, winner).status == "succeeded"
     fake.clear_faults()

@@ -16,10 +16,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.models import BookRequest, ScanRun, User
-from plexbooks_plugin.scanner import run_scan
+from plexbooks_plugin.scanning import run_scan
 from tests.fakeplex_fixtures import FakePlexFactory
 from tests.viewkit import app_core, build_app, csrf_from_page, set_api_key, sign_in_as
 

@@ -19,9 +19,9 @@ import requests_mock
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.crypto import SecretBox
 from plexbooks_plugin.db import Database
-from plexbooks_plugin.plex.http import DEFAULT_MAX_BODY_BYTES
 from plexbooks_plugin.plex.parsing import MAX_XML_DEPTH, parse_container
-from plexbooks_plugin.scanner import ScanFailed, run_scan
+from plexbooks_plugin.plex.transport import DEFAULT_MAX_BODY_BYTES
+from plexbooks_plugin.scanning import ScanFailed, run_scan
 from tests.fakeplex_fixtures import FakePlexFactory
 
 from .helpers import FAST_RETRIES, FAST_TIMEOUT, LISTING, configure, run_of, snapshot

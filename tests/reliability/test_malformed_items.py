@@ -14,7 +14,7 @@ import pytest
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.plex.parsing import albums_from_container, parse_container
-from plexbooks_plugin.scanner import run_scan
+from plexbooks_plugin.scanning import run_scan
 from tests.fakeplex_fixtures import FakePlexFactory
 
 from .helpers import configure, library_keys, run_of, snapshot

@@ -13,11 +13,11 @@ from datetime import timedelta
 import pytest
 from flask import Flask
 
-from plexbooks_plugin import repository as repo
-from plexbooks_plugin import scanner
+from plexbooks_plugin import scanning as scanner
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.fakeplex import FakeAlbum, FakePlex
-from plexbooks_plugin.scanner import ScanFailed, run_full_scan, run_scan
+from plexbooks_plugin.scanning import ScanFailed, run_full_scan, run_scan
 from plexbooks_plugin.scheduler import JobSpec, PlexBooksScheduler
 from tests.fakeplex_fixtures import FakePlexFactory
 from tests.viewkit import app_core, sign_in_as
@@ -220,7 +220,7 @@ def test_a_token_revoked_mid_scan_says_sign_in_again_on_the_scan_panel_and_api(
     started = client.post("/plexbooks/api/scan", json={"kind": "full"}, headers=key_headers)
     assert started.status_code == 202, started.get_data(as_text=True)
     run_id = started.get_json()["run_id"]
-    assert scanner.wait_for_scan(run_id, timeout=10)
+    assert scanner.wait_for_scan(core, run_id, timeout=10)
     status = client.get(f"/plexbooks/api/scan/{run_id}", headers=key_headers).get_json()
     assert status["status"] == "failed" and "sign in again" in status["error"]
     _assert_nothing_lost(core, before)

@@ -17,10 +17,10 @@ import pytest
 from flask import Flask
 
 from plexbooks_plugin import hooks
-from plexbooks_plugin import repository as repo
+from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.errors import ScanRunning
-from plexbooks_plugin.scanner import ScanFailed, run_scan
+from plexbooks_plugin.scanning import ScanFailed, run_scan
 from tests.fakeplex_fixtures import FakePlexFactory
 from tests.viewkit import app_core
 

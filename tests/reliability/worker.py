@@ -52,7 +52,7 @@ def run_scheduler(url: str, stop_file: Path) -> dict[str, object]:
 
 def run_one_scan(url: str, ttl: float) -> dict[str, object]:
     """One full scan in small pages under a short scan lease."""
-    from plexbooks_plugin.scanner import run_scan
+    from plexbooks_plugin.scanning import run_scan
 
     return run_scan(_core(url), "full", page_size=5, lease_ttl=timedelta(seconds=ttl), triggered_by="worker")
 

@@ -13,12 +13,12 @@ import logging
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import SplitResult, urlsplit, urlunsplit
 
 import requests
 from requests.structures import CaseInsensitiveDict
 
-from ..errors import ConfigError, PlexAuthError, PlexResponseError, PlexUnreachable
+from ..errors import ConfigError, PlexAuthError, PlexHTTPError, PlexNotFound, PlexResponseError, PlexUnreachable
 from .redact import redact
 
 log = logging.getLogger("plexbooks.plex.http")
@@ -27,18 +27,6 @@ DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
 _CHUNK = 64 * 1024
 _MAX_BACKOFF = 8.0
 _ERROR_BODY_BYTES = 4096  # enough for a plex.tv error object; error pages are not read further
-
-
-class PlexHTTPError(PlexResponseError):
-    """Plex answered with an unexpected HTTP status (not 2xx, not 401/403)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class PlexNotFound(PlexHTTPError):
-    """Plex answered 404: the item, section or pin does not exist (any more)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,14 +59,21 @@ def origin_of(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, "", "", ""))
 
 
+def split_http_url(url: str, what: str) -> SplitResult:
+    """Parse an http(s) URL that names a host, or raise ConfigError saying what a valid one looks like."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigError(
+            f"the {what} must start with http:// or https:// and name a host, "
+            f"like http://192.168.1.10:32400 (got {redact(url)!r})"
+        )
+    return parts
+
+
 def normalise_base_url(url: str, what: str = "Plex server URL") -> str:
     """Validate an http(s) base URL and return it without query, fragment or trailing slash."""
     raw = (url or "").strip()
-    parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(
-            f"The {what} must look like http://192.168.1.10:32400 (got {redact(raw)!r})"
-        )
+    parts = split_http_url(raw, what)
     try:
         parts.port  # noqa: B018 - raises ValueError for a bad port
     except ValueError as err:

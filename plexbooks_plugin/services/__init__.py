@@ -1,0 +1,1 @@
+"""Use cases: the decisions as pure functions, and the functions that apply them (views, CLI, hooks call these)."""

@@ -1,0 +1,110 @@
+"""Request creation: the availability and duplicate policy, and the function the request API calls."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .. import store as repo
+from ..matching import REQUEST_THRESHOLD, LibraryIndex, match_score, normalize_asin
+from ..models import BookRequest
+from ..public_json import library_item_json, request_json
+
+if TYPE_CHECKING:
+    from ..core import PlexBooksCore
+
+
+def availability(index: LibraryIndex, book: dict[str, Any]) -> dict[str, Any]:
+    """Answer one availability question from the in-memory index (no Plex call)."""
+    match = index.best_match(
+        book["title"], book.get("author"), asin=book.get("asin"), narrator=book.get("narrator"),
+        threshold=REQUEST_THRESHOLD,
+    )
+    if match is None:
+        return {"available": False, "rating_key": None, "score": None, "matched_by": None}
+    return {
+        "available": True,
+        "rating_key": match.key,
+        "score": round(float(match.score), 4),
+        "matched_by": match.matched_by,
+    }
+
+
+def open_duplicate(
+    open_requests: Iterable[BookRequest], title: str, author: str | None, asin: str | None
+) -> BookRequest | None:
+    """Return an open request for the same book (same ASIN, or a match at the request threshold)."""
+    wanted_asin = normalize_asin(asin)
+    for existing in open_requests:
+        if wanted_asin and existing.asin:
+            if normalize_asin(existing.asin) == wanted_asin:
+                return existing
+            continue  # both sides have an ASIN and they differ: a different edition or book
+        if match_score(title, author, existing.title, existing.author) >= REQUEST_THRESHOLD:
+            return existing
+    return None
+
+
+@dataclass(frozen=True)
+class RequestOutcome:
+    """What asking for a book did: ``created``, or refused as ``already_available`` / ``already_requested``."""
+
+    outcome: str
+    body: dict[str, Any]
+
+    @property
+    def created(self) -> bool:
+        """Whether a new request is now tracked."""
+        return self.outcome == "created"
+
+
+def already_requested(existing: BookRequest) -> RequestOutcome:
+    """The refusal for a book that is already requested."""
+    return RequestOutcome("already_requested", {
+        "error": "already_requested",
+        "message": f"this book is already requested (status: {existing.status})",
+        "request_id": existing.host_request_id,
+        "status": existing.status,
+    })
+
+
+def create_request(
+    core: PlexBooksCore,
+    *,
+    title: str,
+    author: str | None,
+    asin: str | None,
+    host_request_id: str | None,
+    requested_by: int | None,
+    force: bool = False,
+) -> RequestOutcome:
+    """Track a new request unless Plex already has the book or it is already requested (`force` skips both)."""
+    if not force:
+        check = availability(core.library_index(), {"title": title, "author": author, "asin": asin})
+        if check["available"]:
+            with core.session() as session:
+                item = repo.get_library_item(session, check["rating_key"])
+                book = library_item_json(item) if item is not None else None
+            return RequestOutcome("already_available", {
+                "error": "already_available",
+                "message": "this book is already in your Plex library",
+                "rating_key": check["rating_key"],
+                "score": check["score"],
+                "matched_by": check["matched_by"],
+                "book": book,
+            })
+    with core.session() as session:
+        if host_request_id:
+            existing = repo.get_request(session, host_request_id)
+            if existing is not None:
+                return already_requested(existing)
+        if not force:
+            duplicate = open_duplicate(repo.open_requests(session), title, author, asin)
+            if duplicate is not None:
+                return already_requested(duplicate)
+        created = repo.create_request(
+            session, title=title, author=author, asin=asin, host_request_id=host_request_id,
+            requested_by=requested_by,
+        )
+        return RequestOutcome("created", request_json(created))

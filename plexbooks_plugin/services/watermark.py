@@ -1,0 +1,66 @@
+"""The recently-added poll's watermark: the newest Plex addedAt a poll has seen, per library section."""
+
+from __future__ import annotations
+
+from collections.abc import Container, Iterable, Sequence
+from dataclasses import dataclass
+
+from ..records import PlexAudiobook
+
+
+def parse_watermark(value: str | None, section: str) -> int | None:
+    """Read "section:addedAt"; a watermark of another section (library switched) does not count."""
+    if not value:
+        return None
+    owner, _, mark = value.rpartition(":")
+    if owner != section:
+        return None
+    try:
+        return int(mark)
+    except ValueError:
+        return None
+
+
+def format_watermark(section: str, added_at: int) -> str:
+    """The stored form of a watermark."""
+    return f"{section}:{added_at}"
+
+
+def at_watermark(items: Iterable[PlexAudiobook], watermark: int | None) -> list[str]:
+    """Rating keys of a page's items added in the watermark's own second (they may be mirrored already)."""
+    if watermark is None:
+        return []
+    return [item.rating_key for item in items if item.added_at == watermark]
+
+
+@dataclass(frozen=True)
+class PageWalk:
+    """What one newest-first page holds for the poll: its new items, and whether older pages can be skipped."""
+
+    fresh: list[PlexAudiobook]
+    reached: bool
+
+
+def walk_page(items: Sequence[PlexAudiobook], watermark: int | None, mirrored: Container[str]) -> PageWalk:
+    """Take a page's items newer than the watermark; stop at an older one or at a mirrored one of its second.
+
+    Equal timestamps are kept: several books can be added within the same second. A book of the
+    watermark's second that is already mirrored means the older pages hold nothing new.
+    """
+    fresh: list[PlexAudiobook] = []
+    reached = False
+    for item in items:
+        if watermark is not None and item.added_at is not None and item.added_at < watermark:
+            return PageWalk(fresh, True)
+        if item.rating_key in mirrored:
+            reached = True  # the rest of this page is still read: it costs no request
+        fresh.append(item)
+    return PageWalk(fresh, reached)
+
+
+def next_watermark(items: Iterable[PlexAudiobook], watermark: int | None) -> int | None:
+    """The watermark after a poll that stored `items`: it never moves backwards."""
+    newest = max((i.added_at for i in items if i.added_at is not None), default=None)
+    if watermark is not None and (newest is None or newest < watermark):
+        return watermark
+    return newest

@@ -1,0 +1,103 @@
+"""Settings rows: typed reads and validated writes (secrets encrypted), JSON values and the library version counter."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .. import settings as setting_specs
+from ..const import SettingKey
+from ..crypto import SecretBox
+from ..errors import ConfigError
+from ..models import Setting, utcnow
+
+
+def get_setting(session: Session, key: str, box: SecretBox | None = None) -> str | None:
+    """Return a setting's value (decrypted when secret), its default when unset."""
+    spec = setting_specs.spec_for(key)
+    row = session.get(Setting, key)
+    if row is None or row.value is None:
+        return spec.default
+    if row.is_secret:
+        if box is None:
+            raise ConfigError(f"{key} is encrypted and no secret key was given to read it")
+        return box.decrypt(row.value)
+    return row.value
+
+
+def set_setting(session: Session, key: str, value: str | None, box: SecretBox | None = None) -> None:
+    """Validate and store a setting (encrypting secrets); None clears it."""
+    spec = setting_specs.spec_for(key)
+    stored: str | None = None
+    if value is not None:
+        canonical = setting_specs.validate(key, value)
+        if spec.secret:
+            if box is None:
+                raise ConfigError(f"{key} is a secret and needs a secret key to be stored")
+            stored = box.encrypt(canonical)
+        else:
+            stored = canonical
+    row = session.get(Setting, key)
+    if row is None:
+        session.add(Setting(key=key, value=stored, is_secret=spec.secret, updated_at=utcnow()))
+    else:
+        row.value, row.is_secret, row.updated_at = stored, spec.secret, utcnow()
+    session.flush()
+
+
+def raw_setting(session: Session, key: str) -> str | None:
+    """Return the stored value as it is in the table (a secret stays encrypted): "is one set?" without decrypting."""
+    row = session.get(Setting, key)
+    return None if row is None else row.value
+
+
+def get_or_create_client_identifier(session: Session) -> str:
+    """Return this install's X-Plex-Client-Identifier, creating it once."""
+    existing = get_setting(session, SettingKey.CLIENT_IDENTIFIER)
+    if existing:
+        return existing
+    identifier = str(uuid.uuid4())
+    try:
+        with session.begin_nested():
+            session.add(Setting(key=SettingKey.CLIENT_IDENTIFIER, value=identifier, is_secret=False))
+    except IntegrityError:
+        # Another process created it first: use theirs so plex.tv sees one device.
+        return get_setting(session, SettingKey.CLIENT_IDENTIFIER) or identifier
+    return identifier
+
+
+def library_version(session: Session) -> int:
+    """Return the counter bumped whenever the mirrored library changes."""
+    return int(get_setting(session, SettingKey.LIBRARY_VERSION) or 0)
+
+
+def bump_library_version(session: Session) -> None:
+    """Tell every process that its in-memory index is stale."""
+    row = session.get(Setting, SettingKey.LIBRARY_VERSION)
+    if row is None:
+        session.add(Setting(key=SettingKey.LIBRARY_VERSION, value="1", is_secret=False))
+    else:
+        row.value = str(int(row.value or 0) + 1)
+        row.updated_at = utcnow()
+    session.flush()
+
+
+def get_json_setting(session: Session, key: str) -> Any:
+    """Return a JSON-valued internal setting, or None."""
+    value = get_setting(session, key)
+    return None if value is None else json.loads(value)
+
+
+def set_json_setting(session: Session, key: str, value: Any) -> None:
+    """Store a JSON-valued internal setting (None clears it)."""
+    set_setting(session, key, None if value is None else json.dumps(value))
+
+
+def set_settings(session: Session, values: dict[str, str | None], box: SecretBox | None = None) -> None:
+    """Validate and store several settings together (one transaction: all of them or none)."""
+    for key, value in values.items():
+        set_setting(session, key, value, box)
