@@ -21,6 +21,7 @@ class SettingKey(StrEnum):
     RECENT_WATERMARK = "recent_watermark"
     LIBRARY_VERSION = "library_version"
     PENDING_REMOVAL = "pending_removal"
+    PENDING_REMOVAL_KEYS = "pending_removal_keys"
 
 
 # Cluster-wide leases (rows of plexbooks_leases).

@@ -60,6 +60,17 @@ class SecretBox:
         """Encrypt a secret for storage."""
         return self._fernet.encrypt(plaintext.encode("utf-8")).decode("ascii")
 
+    def seal(self, data: bytes) -> bytes:
+        """Encrypt and authenticate bytes (a cache file only this install can have written)."""
+        return self._fernet.encrypt(data)
+
+    def unseal(self, token: bytes) -> bytes | None:
+        """The bytes `seal` was given, or None when the token was not sealed with this key or was altered."""
+        try:
+            return self._fernet.decrypt(token)
+        except (InvalidToken, ValueError):
+            return None
+
     def decrypt(self, ciphertext: str) -> str:
         """Decrypt a stored secret; a changed secret key is a clear ConfigError."""
         try:

@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
 from .crypto import SecretBox, resolve_secret_key
 from .db import Database
+from .index_file import FILE_NAME as INDEX_FILE_NAME
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ class PlexBooks:
         app.config.setdefault("PLEXBOOKS_AUTO_MIGRATE", True)
         app.config.setdefault("PLEXBOOKS_PLEX_TIMEOUT", (5.0, 30.0))
         app.config.setdefault("PLEXBOOKS_PLEX_RETRIES", 2)
+        # Load (or build) the availability index and build the word search at start, in the background.
+        app.config.setdefault("PLEXBOOKS_WARM_UP", not app.config.get("TESTING", False))
         app.config["PLEXBOOKS_DATABASE_URL"] = default_database_url(app)
 
         db = Database(app.config["PLEXBOOKS_DATABASE_URL"])
@@ -87,6 +90,9 @@ class PlexBooks:
 
         auth.init_auth(app, core)
         app.register_blueprint(views.create_blueprint(), url_prefix=state.url_prefix)
+        if app.config["PLEXBOOKS_WARM_UP"] and not _is_reloader_parent(app):
+            core.index_file = Path(app.instance_path) / INDEX_FILE_NAME
+            core.warm_up_in_background()
 
         if app.config["PLEXBOOKS_SCHEDULER"] and not _is_reloader_parent(app):
             from .scheduler import PlexBooksScheduler

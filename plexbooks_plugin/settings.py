@@ -83,6 +83,8 @@ SPECS: dict[str, SettingSpec] = {
             "library_version", "bumped whenever the mirrored library changes", _parse_nonempty, "0", public=False
         ),
         SettingSpec("pending_removal", "JSON of removals awaiting admin confirmation", _parse_nonempty, public=False),
+        SettingSpec("pending_removal_keys", "JSON list of the rating keys a held-back removal would delete",
+                    _parse_nonempty, public=False),
     )
 }
 

@@ -17,9 +17,9 @@ from . import transport
 from .base import PlexHTTPClient
 from .parsing import (
     album_from_item,
-    albums_from_container,
     as_int,
     as_str,
+    changed_albums,
     common_directory,
     items_of,
     parse_or_raise,
@@ -190,13 +190,15 @@ class PlexClient(PlexHTTPClient):
 
     # ------------------------------------------------------------------------------ albums
 
-    def _fetch_page(self, path: str, params: Mapping[str, str | int], start: int, size: int) -> tuple[PlexPage, int]:
+    def _fetch_page(
+        self, path: str, params: Mapping[str, str | int], start: int, size: int, known: Mapping[str, int]
+    ) -> tuple[PlexPage, int]:
         """GET one page of a paged listing; return it and how many raw items the server sent."""
         query = dict(params)
         query["X-Plex-Container-Start"] = start
         query["X-Plex-Container-Size"] = size
         container = self._container(path, query)
-        albums, skipped = albums_from_container(container)
+        albums, skipped, unchanged = changed_albums(container, known)
         raw_count = len(items_of(container))
         total = as_int(container.get("totalSize"))
         offset = as_int(container.get("offset"))
@@ -206,6 +208,7 @@ class PlexClient(PlexHTTPClient):
             offset=0 if unpaged else (start if offset is None else offset),
             total_size=raw_count if unpaged else int(total or 0),
             skipped=skipped,
+            unchanged=tuple(unchanged),
         )
         # An unpaged answer (no totalSize) is the whole listing: -1 tells the pager to stop.
         return page, -1 if unpaged else raw_count
@@ -218,6 +221,7 @@ class PlexClient(PlexHTTPClient):
         max_pages: int | None = None,
         *,
         prefetch: bool = False,
+        known: Mapping[str, int] | None = None,
     ) -> Generator[PlexPage, None, None]:
         """Yield pages until totalSize is reached, a page comes back empty, or max_pages.
 
@@ -226,7 +230,9 @@ class PlexClient(PlexHTTPClient):
         caller is not using this client (the generator owns the HTTP session until it is exhausted
         or closed). An error of the prefetched page is raised when that page is consumed; closing
         the generator early cancels the prefetch or waits for the request in flight to end.
+        Albums whose updatedAt equals `known`'s are named in `PlexPage.unchanged` instead of built.
         """
+        known = known or {}
         start = 0
         pages = 0
         executor: ThreadPoolExecutor | None = None
@@ -237,7 +243,7 @@ class PlexClient(PlexHTTPClient):
                     page, raw_count = pending.result()  # re-raises the prefetched page's error
                     pending = None
                 else:
-                    page, raw_count = self._fetch_page(path, params, start, page_size)
+                    page, raw_count = self._fetch_page(path, params, start, page_size, known)
                 pages += 1
                 # Advance by what actually came back, so a server capping page sizes loses nothing;
                 # an empty page always ends the listing, so this cannot loop forever.
@@ -250,7 +256,7 @@ class PlexClient(PlexHTTPClient):
                 if more and prefetch:
                     if executor is None:
                         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plexbooks-prefetch")
-                    pending = executor.submit(self._fetch_page, path, params, start, page_size)
+                    pending = executor.submit(self._fetch_page, path, params, start, page_size, known)
                 yield page
                 if not more:
                     return
@@ -263,7 +269,12 @@ class PlexClient(PlexHTTPClient):
                 executor.shutdown(wait=True)
 
     def albums(
-        self, section_id: str | int, page_size: int | None = None, *, max_pages: int | None = None
+        self,
+        section_id: str | int,
+        page_size: int | None = None,
+        *,
+        max_pages: int | None = None,
+        known: Mapping[str, int] | None = None,
     ) -> Generator[PlexPage, None, None]:
         """Iterate over all albums of a section (or its first `max_pages` pages), one PlexPage per request.
 
@@ -271,6 +282,8 @@ class PlexClient(PlexHTTPClient):
 
         The next page is fetched in a background thread while the caller handles the current one:
         do not use this client for anything else until the iteration ends, or close the generator.
+        `known` (rating key -> updatedAt of the mirror) names unchanged albums in `PlexPage.unchanged`
+        instead of building them.
         """
         return self._paged(
             f"/library/sections/{_seg(section_id)}/all",
@@ -278,6 +291,7 @@ class PlexClient(PlexHTTPClient):
             page_size or self.page_size,
             max_pages,
             prefetch=True,  # a full listing: fetch page n+1 while the caller stores page n
+            known=known,
         )
 
     def recently_added(

@@ -67,8 +67,9 @@ def register_pages(bp: Blueprint) -> None:
         q = (request.args.get("q") or "").strip()[:200]
         page = _page_number()
         core = common.core()
+        search = core.library_search() if q else None
         with core.session() as session:
-            items, total = repo.library_page(session, q or None, page, LIBRARY_PAGE_SIZE)
+            items, total = repo.library_page(session, q or None, page, LIBRARY_PAGE_SIZE, search)
             overall = total if not q else repo.count_library(session)
             books = [
                 {
