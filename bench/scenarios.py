@@ -15,6 +15,7 @@ Scenarios and the arguments they read (all in the JSON object):
 - ``availability``  db_url, runs, books, baseline_books: 50 availability answers from the warm index.
 - ``requests``      db_url, requests: matching 1,000 downloaded requests (index build + matching).
 - ``web``, ``decode`` see web_scenarios.py (HTTP availability and search; JSON decoders).
+- ``levers``        see levers.py (the full scan's costs one lever at a time, on recorded pages).
 """
 
 from __future__ import annotations
@@ -576,7 +577,13 @@ def _web_scenario(name: str) -> Callable[[Args], Result]:
     return run
 
 
-SCENARIOS.update({"web": _web_scenario("web"), "decode": _web_scenario("decode")})
+def _levers(args: Args) -> Result:
+    import levers
+
+    return levers.scenario_levers(args)
+
+
+SCENARIOS.update({"web": _web_scenario("web"), "decode": _web_scenario("decode"), "levers": _levers})
 
 
 def main(argv: list[str] | None = None) -> int:
