@@ -18,7 +18,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -210,7 +210,6 @@ class Emulator:
 def start_emulator(items: int, *, seed: int = 1, token: str = BENCH_TOKEN, log_dir: Path,
                    timeout: float = 600.0) -> Emulator:
     """Start `plexbooks fake-plex` in a child process and wait until it answers /identity."""
-    import requests
 
     port = free_port()
     log_path = log_dir / f"fakeplex-{items}-{port}.log"
@@ -222,24 +221,33 @@ def start_emulator(items: int, *, seed: int = 1, token: str = BENCH_TOKEN, log_d
             stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_DIR), env=child_env(),
         )
     url = f"http://127.0.0.1:{port}"
+    wait_for_http(process, url + "/identity", what="the emulator", timeout=timeout, interval=0.1,
+                  exit_detail=lambda: log_path.read_text(errors="replace"))
+    startup = time.perf_counter() - started
+    section = find_audiobook_section(url, token, items)
+    return Emulator(process, url, token, items, section, round(startup, 2), log_path)
+
+
+def wait_for_http(
+    process: subprocess.Popen[bytes], url: str, *, what: str, timeout: float, interval: float,
+    exit_detail: Callable[[], str],
+) -> None:
+    """Wait until `url` answers 200; RuntimeError when `process` exits first or `timeout` passes (then killed)."""
+    import requests
+
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"the emulator exited with {process.returncode}: {log_path.read_text(errors='replace')[-2000:]}"
-            )
+            raise RuntimeError(f"{what} exited with {process.returncode}: {exit_detail()[-2000:]}")
         try:
-            if requests.get(url + "/identity", timeout=2).status_code == 200:
-                break
+            if requests.get(url, timeout=2).status_code == 200:
+                return
         except requests.RequestException:
             pass
         if time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError(f"the emulator did not answer /identity within {timeout:.0f} s")
-        time.sleep(0.1)
-    startup = time.perf_counter() - started
-    section = find_audiobook_section(url, token, items)
-    return Emulator(process, url, token, items, section, round(startup, 2), log_path)
+            raise RuntimeError(f"{what} did not answer {url} within {timeout:.0f} s")
+        time.sleep(interval)
 
 
 def find_audiobook_section(url: str, token: str, items: int) -> str:

@@ -54,8 +54,6 @@ def search_words(rows: list[Any], count: int, *, seed: int) -> list[str]:
 
 def _start_host(db_url: str, instance: str) -> tuple[subprocess.Popen[bytes], str, float]:
     """Start the bench host app; return it, its base URL and the seconds until /ping answered."""
-    import requests
-
     port = benchlib.free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
@@ -64,20 +62,10 @@ def _start_host(db_url: str, instance: str) -> tuple[subprocess.Popen[bytes], st
         cwd=str(benchlib.REPO_DIR), env=benchlib.child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while True:
-        if process.poll() is not None:
-            err = process.stderr.read().decode(errors="replace") if process.stderr else ""
-            raise RuntimeError(f"the bench host exited with {process.returncode}: {err[-2000:]}")
-        try:
-            if requests.get(url + "/ping", timeout=2).status_code == 200:
-                break
-        except requests.RequestException:
-            pass
-        if time.monotonic() > deadline:
-            process.kill()
-            raise RuntimeError("the bench host did not answer /ping within 120 s")
-        time.sleep(0.01)
+    benchlib.wait_for_http(
+        process, url + "/ping", what="the bench host", timeout=120, interval=0.01,
+        exit_detail=lambda: process.stderr.read().decode(errors="replace") if process.stderr else "",
+    )
     return process, url, time.perf_counter() - started
 
 
