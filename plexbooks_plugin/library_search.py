@@ -19,6 +19,7 @@ from collections.abc import Iterable
 _WORD = re.compile(r"[^\W_]+")
 _APOSTROPHES = str.maketrans({"'": "", "`": "", "\u2019": "", "\u2018": "", "\u02bc": ""})
 _LEADING_ARTICLES = frozenset({"the", "a", "an"})
+_BETWEEN = "\x1f"  # between a row's title and author: no search text holds it
 
 
 def search_text(text: str | None) -> str:
@@ -41,7 +42,7 @@ def search_text(text: str | None) -> str:
 class LibrarySearch:
     """The normalised title and author of every mirrored album, searchable by substring."""
 
-    __slots__ = ("_author_starts", "_authors", "_ids", "_title_starts", "_titles")
+    __slots__ = ("_author_starts", "_authors", "_both", "_both_starts", "_ids", "_title_starts", "_titles")
 
     def __init__(self, rows: Iterable[tuple[int, str | None, str | None]]) -> None:
         """Take (id, norm_title, norm_author) rows in the order pages list them (norm_title, id)."""
@@ -50,12 +51,14 @@ class LibrarySearch:
         authors: list[str] = []
         for row_id, title, author in rows:
             ids.append(row_id)
-            # Normalised text holds no newline; strip any so one row can never match across two.
-            titles.append((title or "").replace("\n", " "))
-            authors.append((author or "").replace("\n", " "))
+            # Normalised text holds no separator; strip any so one row can never match across two.
+            titles.append((title or "").replace("\n", " ").replace(_BETWEEN, " "))
+            authors.append((author or "").replace("\n", " ").replace(_BETWEEN, " "))
         self._ids = ids
         self._titles, self._title_starts = _joined(titles)
         self._authors, self._author_starts = _joined(authors)
+        # Title and author of each row side by side: one pass when both parts are the same word(s).
+        self._both, self._both_starts = _joined([f"{t}{_BETWEEN}{a}" for t, a in zip(titles, authors, strict=True)])
 
     def __len__(self) -> int:
         """Number of albums searchable."""
@@ -68,9 +71,11 @@ class LibrarySearch:
         """
         if not title_part or not author_part:
             return list(self._ids)
-        rows = _hits(self._titles, self._title_starts, title_part)
-        rows.update(_hits(self._authors, self._author_starts, author_part))
         ids = self._ids
+        if title_part == author_part:  # most searches: one word, folded alike for both columns
+            return [ids[row] for row in _hits(self._both, self._both_starts, title_part)]
+        rows = set(_hits(self._titles, self._title_starts, title_part))
+        rows.update(_hits(self._authors, self._author_starts, author_part))
         return [ids[row] for row in sorted(rows)]
 
 
@@ -84,16 +89,16 @@ def _joined(texts: list[str]) -> tuple[str, array[int]]:
     return "\n".join(texts), starts
 
 
-def _hits(blob: str, starts: array[int], part: str) -> set[int]:
-    """Indexes of the rows of `blob` that contain `part` (which holds no newline)."""
-    found: set[int] = set()
-    if "\n" in part:
+def _hits(blob: str, starts: array[int], part: str) -> list[int]:
+    """Indexes of the rows of `blob` that contain `part`, ascending (none when `part` holds a separator)."""
+    found: list[int] = []
+    if "\n" in part or _BETWEEN in part:
         return found
     count = len(starts)
     position = blob.find(part)
     while position != -1:
         row = bisect_right(starts, position) - 1
-        found.add(row)
+        found.append(row)
         if row + 1 >= count:
             break
         position = blob.find(part, starts[row + 1])  # the next row: one hit per row is enough

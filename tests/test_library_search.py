@@ -30,7 +30,7 @@ QUERIES = [
     "hobbit", "HOBBIT", "the", "a", "dune", "Dune Messiah", "tolkien", "christopher tolkien", "100%", "%", "_",
     "pure_joy", "under_", "émile", "emile", "zoe", "ørsted", "\\", "line", "break", "weir", "andy", "mary hail",
     "book 007", "Book 7", "book 1", "brandon sanderson", "sanderson, brandon", "final empire", "zzzz", "o", " ",
-    "unabridged", "📚",
+    "unabridged", "📚", "hobbit jrr", "hobbit tolkien", "tales tolkien",
 ]
 
 
