@@ -5,28 +5,22 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask
 
+from .auth.install import init_auth
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
 from .crypto import SecretBox, resolve_secret_key
 from .db import Database
+from .hooks import set_default_core
 from .index_file import FILE_NAME as INDEX_FILE_NAME
+from .scheduler import PlexBooksScheduler
+from .state import EXTENSION_KEY, PlexBooksState, get_core, get_state
+from .web.routes import bp as plexbooks_blueprint
 
 log = logging.getLogger(__name__)
 
-EXTENSION_KEY = "plexbooks"
-
-
-class PlexBooksState:
-    """What the extension keeps under ``app.extensions["plexbooks"]``."""
-
-    def __init__(self, app: Flask, core: PlexBooksCore) -> None:
-        self.app = app
-        self.core = core
-        self.url_prefix: str = app.config["PLEXBOOKS_URL_PREFIX"]
-        self.scheduler: Any = None
+__all__ = ["EXTENSION_KEY", "PlexBooks", "PlexBooksState", "get_core", "get_state"]
 
 
 def default_database_url(app: Flask) -> str:
@@ -78,38 +72,19 @@ class PlexBooks:
             plex_timeout=tuple(app.config["PLEXBOOKS_PLEX_TIMEOUT"]),  # type: ignore[arg-type]
             plex_retries=int(app.config["PLEXBOOKS_PLEX_RETRIES"]),
         )
-        state = PlexBooksState(app, core)
+        state = PlexBooksState(app, core, url_prefix=app.config["PLEXBOOKS_URL_PREFIX"])
         app.extensions[EXTENSION_KEY] = state
-        from .hooks import set_default_core
-
         set_default_core(core)  # hooks called outside an app context use the latest core
         if app.config["PLEXBOOKS_AUTO_MIGRATE"]:
             db.upgrade()
 
-        from . import auth, views
-
-        auth.init_auth(app, core)
-        app.register_blueprint(views.create_blueprint(), url_prefix=state.url_prefix)
+        init_auth(app, state)
+        app.register_blueprint(plexbooks_blueprint, url_prefix=state.url_prefix)
         if app.config["PLEXBOOKS_WARM_UP"] and not _is_reloader_parent(app):
             core.index_file = Path(app.instance_path) / INDEX_FILE_NAME
             core.warm_up_in_background()
 
         if app.config["PLEXBOOKS_SCHEDULER"] and not _is_reloader_parent(app):
-            from .scheduler import PlexBooksScheduler
-
             state.scheduler = PlexBooksScheduler(core)
             state.scheduler.start()
 
-
-def get_state(app: Flask | None = None) -> PlexBooksState:
-    """Return the plexbooks state of `app` (default: the current app)."""
-    target = app or current_app
-    try:
-        return target.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
-    except KeyError:
-        raise RuntimeError("PlexBooks is not registered on this app: call PlexBooks(app) first") from None
-
-
-def get_core(app: Flask | None = None) -> PlexBooksCore:
-    """Return the PlexBooksCore of `app` (default: the current app)."""
-    return get_state(app).core

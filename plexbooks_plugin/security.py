@@ -9,11 +9,12 @@ Views use the decorators::
     def library(): ...
 
 Who is who:
-- a browser signed in with Plex (flask-login, a ``PlexbooksUser``) has its stored role, ``admin`` or ``user``;
+- a browser signed in with Plex (plexbooks' own session key, see ``auth.users``) has its stored role,
+  ``admin`` or ``user``;
 - a request carrying a valid ``X-Plexbooks-Key`` header (setting ``api_key``) is ``admin`` and needs no
   CSRF token (a browser cannot add that header cross-site without CORS, so it cannot be forged);
-- a host user object that exposes a ``plexbooks_role`` attribute is honoured too, so a host that keeps
-  its own flask-login users can map them onto plexbooks roles;
+- a host flask-login user object that exposes a ``plexbooks_role`` attribute is honoured too, so a host
+  that keeps its own users can map them onto plexbooks roles (plexbooks never changes the host's login);
 - everybody else is anonymous: pages redirect to the Plex sign-in (with ``next``), JSON answers 401.
 """
 
@@ -22,27 +23,25 @@ from __future__ import annotations
 import functools
 import hmac
 import math
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 from urllib.parse import urlsplit
 
 from flask import current_app, g, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.wrappers import Response
 
+from .auth.users import ROLE_ADMIN, ROLE_USER, current_plexbooks_user
 from .errors import PlexbooksError
+from .state import SlidingWindowLimiter, get_core, get_state
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 API_KEY_HEADER = "X-Plexbooks-Key"
 BLUEPRINT_NAME = "plexbooks"
-ROLE_ADMIN = "admin"
-ROLE_USER = "user"
+__all__ = ["ROLE_ADMIN", "ROLE_USER", "SlidingWindowLimiter"]
 
 # ---------------------------------------------------------------- request classification
 
@@ -52,13 +51,14 @@ def is_plugin_request() -> bool:
     return BLUEPRINT_NAME in request.blueprints
 
 
-def _url_prefix() -> str:
-    return str(current_app.config.get("PLEXBOOKS_URL_PREFIX", "/plexbooks")).rstrip("/")
+def is_api_request() -> bool:
+    """Say whether the current request is for the plugin's JSON API (a path under ``<prefix>/api/``)."""
+    return request.path.startswith(get_state().url_prefix.rstrip("/") + "/api/")
 
 
 def wants_json() -> bool:
-    """Say whether the caller expects JSON: a path under ``<prefix>/api/``, a JSON body, or Accept preferring JSON."""
-    if request.path.startswith(_url_prefix() + "/api/") or request.is_json:
+    """Say whether the caller expects JSON: an API path, a JSON body, or Accept preferring JSON."""
+    if is_api_request() or request.is_json:
         return True
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
@@ -129,8 +129,6 @@ def api_key_status() -> bool | None:
     if presented is None:
         return None
     if "plexbooks_api_key_ok" not in g:
-        from .extension import get_core
-
         try:
             expected = get_core().get_setting("api_key")
         except PlexbooksError:  # an undecryptable key is a key that cannot match
@@ -143,24 +141,32 @@ def current_role() -> str | None:
     """Return ``admin``, ``user`` or None (anonymous) for the current request."""
     if api_key_status():
         return ROLE_ADMIN
-    if current_user and current_user.is_authenticated:
-        role = getattr(current_user, "plexbooks_role", None)
-        if role in (ROLE_ADMIN, ROLE_USER):
-            return str(role)
-    return None
+    user = current_plexbooks_user()
+    if user is not None:
+        return user.role
+    return _host_user_role()
 
 
-def is_admin_request() -> bool:
-    """Say whether the current request acts as admin (the server owner's session or the host API key)."""
-    return current_role() == ROLE_ADMIN
+def _host_user_role() -> str | None:
+    """The ``plexbooks_role`` of the host's own flask-login user, when the host has flask-login and sets one."""
+    manager = getattr(current_app, "login_manager", None)
+    if manager is None:
+        return None
+    try:
+        # Imported here: flask-login is optional (plexbooks does not need it); only hosts that have one get here.
+        from flask_login import LoginManager, current_user
+    except ImportError:
+        return None
+    if not isinstance(manager, LoginManager):  # another login system (e.g. Calibre-Web's own): not ours to read
+        return None
+    role = getattr(current_user, "plexbooks_role", None) if current_user.is_authenticated else None
+    return str(role) if role in (ROLE_ADMIN, ROLE_USER) else None
 
 
 def current_plexbooks_user_id() -> int | None:
     """Return the plexbooks user id of the signed-in Plex user (None for the API key or a host user)."""
-    if current_user and current_user.is_authenticated:
-        user_id = getattr(current_user, "plexbooks_user_id", None)
-        return int(user_id) if user_id is not None else None
-    return None
+    user = current_plexbooks_user()
+    return user.id if user is not None else None
 
 
 def _anonymous_answer() -> ResponseReturnValue:
@@ -195,10 +201,6 @@ def user_required(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
     return _require(ROLE_USER, view)
 
 
-# The name the design notes use for the same guard on JSON endpoints.
-login_required_json = user_required
-
-
 def admin_required(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
     """Let only admins (the server owner, or the host API key) through; a plain user gets 403."""
     return _require(ROLE_ADMIN, view)
@@ -215,6 +217,7 @@ def protect_plugin_request() -> ResponseReturnValue | None:
     """
     if not is_plugin_request():
         return None
+    _exempt_from_host_csrf()
     key_ok = api_key_status()
     if key_ok is False:
         return json_error(401, "unauthorized", f"the {API_KEY_HEADER} header does not match the configured API key")
@@ -222,9 +225,7 @@ def protect_plugin_request() -> ResponseReturnValue | None:
         return None
     if request.method not in current_app.config.get("WTF_CSRF_METHODS", ("POST", "PUT", "PATCH", "DELETE")):
         return None
-    from flask_wtf.csrf import CSRFError
-
-    csrf = current_app.extensions["plexbooks_auth"].csrf
+    csrf = get_state().csrf
     try:
         csrf.protect()
     except CSRFError as err:
@@ -238,6 +239,18 @@ def protect_plugin_request() -> ResponseReturnValue | None:
             400, "The form expired", f"{reason} Go back, reload the page and try again.", retry_url=request.referrer
         )
     return None
+
+
+def _exempt_from_host_csrf() -> None:
+    """Keep a host's global CSRFProtect off plexbooks' routes: plexbooks checks them itself (API key included).
+
+    Done per request, not at registration, so it also holds for a host that enables CSRF after plexbooks.
+    plexbooks' hook runs first in that case (before_request hooks run in the order they were added).
+    """
+    host_csrf = current_app.extensions.get("csrf")
+    blueprint = current_app.blueprints.get(request.blueprint or "")
+    if isinstance(host_csrf, CSRFProtect) and blueprint is not None:
+        host_csrf.exempt(blueprint)
 
 
 # ---------------------------------------------------------------- rate limiting
@@ -269,37 +282,13 @@ def parse_rate(value: Any) -> tuple[int, float] | None:
     return None if count <= 0 else (count, period)
 
 
-class SlidingWindowLimiter:
-    """At most `limit` hits per `period` seconds per key, counted over a sliding window in this process."""
-
-    def __init__(self, limit: int, period: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.limit = limit
-        self.period = period
-        self._clock = clock
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def hit(self, key: str) -> float:
-        """Record a hit; return 0 when allowed, else the seconds until the next hit would be allowed."""
-        now = self._clock()
-        with self._lock:
-            window = self._hits.setdefault(key, deque())
-            while window and window[0] <= now - self.period:
-                window.popleft()
-            if len(window) >= self.limit:
-                return max(window[0] + self.period - now, 0.001)
-            window.append(now)
-            if len(self._hits) > 10_000:  # forget idle addresses so memory stays bounded
-                self._hits = {k: v for k, v in self._hits.items() if v and v[-1] > now - self.period}
-            return 0.0
-
 
 def rate_limited(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
     """Count the request against the sign-in limit of its client address; over it answer 429 + Retry-After."""
 
     @functools.wraps(view)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
-        limiter: SlidingWindowLimiter | None = current_app.extensions["plexbooks_auth"].limiter
+        limiter: SlidingWindowLimiter | None = get_state().limiter
         if limiter is not None:
             wait = limiter.hit(request.remote_addr or "unknown")
             if wait:

@@ -15,10 +15,10 @@ from flask import Blueprint, Flask, jsonify, render_template_string, request
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from plexbooks_plugin import auth, views
-from plexbooks_plugin.extension import get_core
+from plexbooks_plugin.auth import servers as auth_servers
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.security import admin_required, current_role, user_required
+from plexbooks_plugin.state import get_core
 
 from .conftest import make_app
 
@@ -42,8 +42,18 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}"
 
 
+# Tiny guarded routes, so the guards are tested apart from the real views. Mounted on each test app
+# nested under the plexbooks blueprint (name "plexbooks._test"), so they get its hooks and CSRF.
+test_routes = Blueprint("_test", __name__)
+
+
+def mount_test_routes(app: Flask) -> None:
+    """Mount the test routes under the plugin's prefix, as a child of the plexbooks blueprint."""
+    app.register_blueprint(test_routes, url_prefix="/plexbooks", name_prefix="plexbooks")
+
+
 def _add_test_routes(bp: Blueprint) -> None:
-    """Tiny guarded routes, so the guards are tested apart from the real views."""
+    """Define the test routes on `bp`."""
 
     @bp.get("/_test/whoami")
     def whoami() -> Any:
@@ -77,31 +87,25 @@ def _add_test_routes(bp: Blueprint) -> None:
     @bp.post("/api/_test/pick")
     @admin_required
     def pick() -> Any:
-        picked = auth.pick_server_from_signin(str(request.get_json()["client_identifier"]))
+        picked = auth_servers.pick_server_from_signin(str(request.get_json()["client_identifier"]))
         return jsonify({"url": picked.url, "name": picked.name, "changed": picked.changed_server})
 
     @bp.get("/api/_test/servers")
     @admin_required
     def servers() -> Any:
-        return jsonify(auth.signin_servers())
+        return jsonify(auth_servers.signin_servers())
 
+
+_add_test_routes(test_routes)
 
 AppFactory = Callable[..., Flask]
 
 
 @pytest.fixture
 def app_factory(
-    database_url: str, tmp_path: Path, fake: FakePlex, monkeypatch: pytest.MonkeyPatch
+    database_url: str, tmp_path: Path, fake: FakePlex
 ) -> AppFactory:
     """Build a host app with plexbooks pointed at the emulator (configured unless told otherwise)."""
-    original = views.create_blueprint
-
-    def create_blueprint() -> Blueprint:
-        bp = original()
-        _add_test_routes(bp)
-        return bp
-
-    monkeypatch.setattr(views, "create_blueprint", create_blueprint)
 
     def build(configured: bool = True, plex_url: str | None = None, **config: Any) -> Flask:
         settings = {
@@ -115,6 +119,7 @@ def app_factory(
             **config,
         }
         app = make_app(database_url, tmp_path / "instance", **settings)
+        mount_test_routes(app)
         if configured:
             core = get_core(app)
             core.set_setting("plex_url", plex_url or fake.url)
@@ -417,7 +422,7 @@ def test_pick_without_a_recent_signin_is_a_clear_error(app: Flask, fake: FakePle
 
         session.clear()
         with pytest.raises(Exception, match="sign in with Plex again"):
-            auth.pick_server_from_signin(fake.machine_identifier)
+            auth_servers.pick_server_from_signin(fake.machine_identifier)
 
 
 # ---------------------------------------------------------------- guards
@@ -535,67 +540,6 @@ def test_cookie_flags(app_factory: AppFactory, fake: FakePlex) -> None:
     assert https_default.config["SESSION_COOKIE_SECURE"] is True
 
 
-def test_host_login_manager_and_csrf_are_kept(
-    database_url: str, tmp_path: Path, fake: FakePlex, app_factory: AppFactory
-) -> None:
-    from flask_login import LoginManager, UserMixin, login_user
-    from flask_wtf.csrf import CSRFProtect
-
-    from plexbooks_plugin import PlexBooks
-
-    class HostUser(UserMixin):
-        def __init__(self, uid: str) -> None:
-            self.id = uid
-
-    host = Flask("host", instance_path=str(tmp_path / "host"))
-    host.config.update(
-        TESTING=True, SECRET_KEY="host-secret", PLEXBOOKS_DATABASE_URL=database_url, PLEXBOOKS_SCHEDULER=False,
-        PLEXBOOKS_PLEX_TV_URL=fake.url, PLEXBOOKS_PLEX_APP_URL=fake.url, PLEXBOOKS_PIN_POLL_SECONDS=0.3,
-    )
-    manager = LoginManager(host)
-    manager.login_view = "host_login"
-    seen_by_host: list[str] = []
-
-    def host_loader(uid: str) -> HostUser:
-        seen_by_host.append(uid)
-        return HostUser(uid)
-
-    manager.user_loader(host_loader)
-    host_csrf = CSRFProtect(host)
-
-    @host.post("/host/form")
-    def host_form() -> str:
-        return "host ok"
-
-    @host.get("/host/login/<uid>")
-    def host_login(uid: str) -> str:
-        login_user(HostUser(uid))
-        return "in"
-
-    PlexBooks(host)  # app_factory patched create_blueprint: the test routes are mounted here too
-    assert host.login_manager is manager and manager.login_view == "host_login"
-    assert host.extensions["csrf"] is host_csrf
-    core = get_core(host)
-    core.set_setting("plex_url", fake.url)
-    core.set_setting("plex_token", fake.token)
-    core.set_setting("api_key", API_KEY)
-
-    host_browser = host.test_client()
-    assert host_browser.post("/host/form").status_code == 400  # the host's own CSRF still guards its routes
-    host_browser.get("/host/login/42")
-    assert role_of(host_browser) is None  # a host user is not a plexbooks user
-    assert seen_by_host == ["42"]
-
-    plex_browser = host.test_client()
-    assert sign_in(plex_browser, fake, fake.owner).status_code == 302
-    assert role_of(plex_browser) == "admin"
-    assert seen_by_host == ["42"]  # "plexbooks:<n>" ids never reach the host's loader
-    # The API key passes although the host checks CSRF globally (the blueprint is exempt from that check).
-    keyed = host.test_client().post("/plexbooks/api/_test/admin", json={}, headers={"X-Plexbooks-Key": API_KEY})
-    assert keyed.status_code == 200
-    assert plex_browser.post("/plexbooks/api/_test/admin", json={}).get_json()["error"] == "csrf_failed"
-
-
 # ---------------------------------------------------------------- no token anywhere
 
 
@@ -654,3 +598,178 @@ def test_tokens_never_reach_pages_json_logs_or_the_session(
         for text in seen:
             assert token not in text
         assert token not in logged
+
+
+# ---------------------------------------------------------------- two logins in one browser
+
+
+def _host_with_login(database_url: str, tmp_path: Path, fake: FakePlex, *, csrf: str | None = None) -> Flask:
+    """A host with its own flask-login manager and loader (ids are plain numbers), mounting plexbooks.
+
+    `csrf` "before" or "after": the host also has flask-wtf's CSRFProtect, set up before or after plexbooks.
+    """
+    from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
+    from flask_wtf.csrf import CSRFProtect
+
+    from plexbooks_plugin import PlexBooks
+
+    class HostUser(UserMixin):
+        def __init__(self, uid: str) -> None:
+            self.id = uid
+
+        @property
+        def plexbooks_role(self) -> str | None:
+            """The host maps its user 1 onto a plexbooks admin; everybody else is nobody to plexbooks."""
+            return "admin" if self.id == "1" else None
+
+    host = Flask("host", instance_path=str(tmp_path / "host"))
+    host.config.update(
+        TESTING=True, SECRET_KEY="host-secret", PLEXBOOKS_DATABASE_URL=database_url, PLEXBOOKS_SCHEDULER=False,
+        PLEXBOOKS_PLEX_TV_URL=fake.url, PLEXBOOKS_PLEX_APP_URL=fake.url, PLEXBOOKS_PIN_POLL_SECONDS=0.3,
+    )
+    manager = LoginManager(host)
+    manager.login_view = "host_login"
+    host.extensions["seen_by_host"] = seen = []
+
+    @manager.user_loader
+    def host_loader(uid: str) -> HostUser | None:
+        seen.append(uid)
+        return HostUser(uid) if uid.isdigit() else None
+
+    @host.get("/host/login/<uid>")
+    def host_login(uid: str) -> str:
+        login_user(HostUser(uid))
+        return "in"
+
+    @host.get("/host/logout")
+    def host_logout() -> str:
+        logout_user()
+        return "out"
+
+    @host.get("/host/me")
+    def host_me() -> Any:
+        return jsonify({"id": current_user.get_id() if current_user.is_authenticated else None})
+
+    @host.post("/host/form")
+    def host_form() -> str:
+        return "host ok"
+
+    if csrf == "before":
+        host.extensions["test_host_csrf"] = CSRFProtect(host)
+    PlexBooks(host)
+    if csrf == "after":
+        host.extensions["test_host_csrf"] = CSRFProtect(host)  # Calibre-Web's order
+    mount_test_routes(host)
+    core = get_core(host)
+    core.set_setting("plex_url", fake.url)
+    core.set_setting("plex_token", fake.token)
+    core.set_setting("api_key", API_KEY)
+    return host
+
+
+def test_plex_sign_in_never_replaces_the_hosts_login(database_url: str, tmp_path: Path, fake: FakePlex) -> None:
+    host = _host_with_login(database_url, tmp_path, fake)
+    manager = host.login_manager  # type: ignore[attr-defined]
+    loader = manager._user_callback
+    browser = host.test_client()
+    browser.get("/host/login/42")
+    assert browser.get("/host/me").get_json() == {"id": "42"}
+    assert role_of(browser) is None  # a host user is not a plexbooks user
+
+    assert sign_in(browser, fake, fake.owner).status_code == 302
+    assert role_of(browser) == "admin"
+    assert browser.get("/host/me").get_json() == {"id": "42"}  # the host's current_user is unaffected
+    assert manager._user_callback is loader and host.login_manager is manager
+    assert all(uid == "42" for uid in host.extensions["seen_by_host"])  # plexbooks ids never reach the host
+
+    # Signing out of plexbooks keeps the host login, and the other way round.
+    browser.post("/plexbooks/logout", data={"csrf_token": csrf_of(browser)})
+    assert role_of(browser) is None
+    assert browser.get("/host/me").get_json() == {"id": "42"}
+    assert sign_in(browser, fake, fake.owner).status_code == 302
+    browser.get("/host/logout")
+    assert browser.get("/host/me").get_json() == {"id": None}
+    assert role_of(browser) == "admin"
+
+
+def test_a_host_user_with_a_plexbooks_role_is_honoured(database_url: str, tmp_path: Path, fake: FakePlex) -> None:
+    host = _host_with_login(database_url, tmp_path, fake)
+    mapped = host.test_client()
+    mapped.get("/host/login/1")
+    assert role_of(mapped) == "admin"
+    assert mapped.get("/plexbooks/_test/admin").status_code == 200
+    plain = host.test_client()
+    plain.get("/host/login/42")
+    assert plain.get("/plexbooks/_test/user").status_code == 302  # no role: sign in with Plex
+
+
+def test_a_host_without_flask_login_gets_plex_sign_in(app: Flask, fake: FakePlex) -> None:
+    assert getattr(app, "login_manager", None) is None  # plexbooks installs no login manager
+    client = app.test_client()
+    assert sign_in(client, fake, fake.shared_user).status_code == 302
+    assert role_of(client) == "user"
+
+
+def test_user_signed_in_signal_lets_the_host_log_people_in(
+    database_url: str, tmp_path: Path, fake: FakePlex
+) -> None:
+    from flask_login import UserMixin, login_user
+
+    from plexbooks_plugin.signals import user_signed_in
+
+    host = _host_with_login(database_url, tmp_path, fake)
+    received: list[tuple[Any, str, str]] = []
+    mapped_ids: list[str] = []
+
+    class Mapped(UserMixin):
+        def __init__(self, uid: str) -> None:
+            self.id = uid
+
+    def on_signed_in(sender: Flask, user: Any) -> None:
+        received.append((sender, user.username, user.role))
+        mapped_ids.append(str(1000 + user.id))
+        login_user(Mapped(mapped_ids[-1]))  # inside the callback request: the host logs them in too
+
+    with user_signed_in.connected_to(on_signed_in, sender=host):
+        browser = host.test_client()
+        assert sign_in(browser, fake, fake.shared_user).status_code == 302
+    assert received == [(host, fake.shared_user.username, "user")]
+    assert browser.get("/host/me").get_json() == {"id": mapped_ids[0]}
+    assert role_of(browser) == "user"
+
+
+def test_api_key_passes_a_host_csrf_enabled_after_plexbooks(
+    database_url: str, tmp_path: Path, fake: FakePlex
+) -> None:
+    host = _host_with_login(database_url, tmp_path, fake, csrf="after")
+    keyed = host.test_client().post("/plexbooks/api/_test/admin", json={}, headers={"X-Plexbooks-Key": API_KEY})
+    assert keyed.status_code == 200 and keyed.get_json()["role"] == "admin"
+    assert host.test_client().post("/host/form").status_code == 400  # the host's CSRF still guards its own routes
+    browser = host.test_client()
+    assert sign_in(browser, fake, fake.owner).status_code == 302
+    assert browser.post("/plexbooks/api/_test/admin", json={}).get_json()["error"] == "csrf_failed"
+    token = csrf_of(browser)
+    assert browser.post("/plexbooks/api/_test/admin", json={}, headers={"X-CSRFToken": token}).status_code == 200
+
+
+def test_host_login_manager_and_csrf_are_kept(database_url: str, tmp_path: Path, fake: FakePlex) -> None:
+    host = _host_with_login(database_url, tmp_path, fake, csrf="before")
+    manager = host.login_manager  # type: ignore[attr-defined]
+    seen_by_host = host.extensions["seen_by_host"]
+    assert host.login_manager is manager and manager.login_view == "host_login"  # type: ignore[attr-defined]
+    assert host.extensions["csrf"] is host.extensions["test_host_csrf"]
+
+    host_browser = host.test_client()
+    assert host_browser.post("/host/form").status_code == 400  # the host's own CSRF still guards its routes
+    host_browser.get("/host/login/42")
+    assert role_of(host_browser) is None  # a host user is not a plexbooks user
+    assert seen_by_host == ["42"]
+
+    plex_browser = host.test_client()
+    assert sign_in(plex_browser, fake, fake.owner).status_code == 302
+    assert role_of(plex_browser) == "admin"
+    assert seen_by_host == ["42"]  # plexbooks ids never reach the host's loader
+    # The API key passes although the host checks CSRF globally (the blueprint is exempt from that check).
+    keyed = host.test_client().post("/plexbooks/api/_test/admin", json={}, headers={"X-Plexbooks-Key": API_KEY})
+    assert keyed.status_code == 200
+    assert plex_browser.post("/plexbooks/api/_test/admin", json={}).get_json()["error"] == "csrf_failed"

@@ -6,11 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from flask import Flask, render_template_string
+from flask import Flask, render_template, render_template_string
 from flask.testing import FlaskClient
 
 from plexbooks_plugin import store as repo
 from plexbooks_plugin.fakeplex import FakePlex
+from plexbooks_plugin.state import get_state
 
 from .conftest import make_app
 from .fakeplex_fixtures import FakePlexFactory, configure_core, fake_plex_factory  # noqa: F401
@@ -245,6 +246,20 @@ def test_cover_proxy_serves_plex_art_without_the_token(app: Flask, user: FlaskCl
     assert "private" in response.headers["Cache-Control"]
 
 
+def test_each_app_keeps_its_own_cover_cache(
+    app: Flask, user: FlaskClient, plex: FakePlex, database_url: str, tmp_path: Path
+) -> None:
+    other = build_app(database_url, tmp_path / "other")
+    configure_core(app_core(app), plex)
+    album = plex.albums()[0]
+    thumb = f"/library/metadata/{album.rating_key}/thumb/1"
+    add_books(app, [book(str(album.rating_key), album.title, album.author, thumb=thumb)], section=plex.music_section_id)
+    assert user.get(f"/plexbooks/covers/{album.rating_key}").status_code == 200
+    key = (str(album.rating_key), thumb)
+    assert get_state(app).covers.get(key) is not None
+    assert get_state(other).covers.get(key) is None  # two apps in one process share no cover cache
+
+
 def test_cover_proxy_placeholder_and_404(app: Flask, user: FlaskClient) -> None:
     add_books(app, [book("5", "No Plex Here", "A")])
     app_core(app).set_setting("plex_url", "http://127.0.0.1:9")
@@ -359,3 +374,94 @@ def test_host_can_override_the_base_template(database_url: str, tmp_path: Path) 
     sign_in_as(client, app, "user")
     page = html_of(client.get("/plexbooks/library"))
     assert "HOST CHROME" in page and "Your Plex audiobooks" in page
+
+
+# ---------------------------------------------------------------- front end: CSP, accessibility
+
+
+STATIC = Path(__file__).resolve().parents[1] / "plexbooks_plugin" / "static"
+_INLINE = re.compile(r"<script(?![^>]*\ssrc=)[^>]*>|\sstyle=\"|\son[a-z]+=\"", re.IGNORECASE)
+
+
+def _every_plugin_page(app: Flask, admin: FlaskClient) -> dict[str, str]:
+    """The HTML of every kind of plugin page: library, scan (running), settings, sign-in wait and error."""
+    add_books(app, [book("1", "Dune", "Frank Herbert")])
+    with app_core(app).session() as session:
+        run = repo.start_scan_run(session, "full")
+        repo.update_scan_progress(session, run.id, 1250, 48000)
+    paths = ("/plexbooks/library", "/plexbooks/scan", "/plexbooks/settings")
+    pages = {path: html_of(admin.get(path)) for path in paths}
+    with app.test_request_context("/plexbooks/login/callback"):
+        pages["pending"] = render_template(
+            "plexbooks/login_pending.html", callback_url="/cb", status_url="/st", retry_url="/plexbooks/login"
+        )
+        pages["error"] = render_template("plexbooks/auth_error.html", status=403, title="No", message="No access")
+    return pages
+
+
+def test_pages_send_a_strict_csp_and_carry_no_inline_script_or_style(app: Flask, admin: FlaskClient) -> None:
+    response = admin.get("/plexbooks/library")
+    policy = response.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy and "object-src 'none'" in policy and "frame-ancestors 'self'" in policy
+    assert "unsafe-inline" not in policy
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert "Content-Security-Policy" not in admin.get("/plexbooks/api/library").headers  # JSON needs none
+    for name, page in _every_plugin_page(app, admin).items():
+        assert not _INLINE.search(page), (name, _INLINE.search(page))
+
+
+def test_pages_have_a_skip_link_and_one_csrf_field_macro(app: Flask, admin: FlaskClient) -> None:
+    page = html_of(admin.get("/plexbooks/settings"))
+    assert '<a class="pb-skip" href="#main">Skip to content</a>' in page and 'id="main"' in page
+    templates = Path(__file__).resolve().parents[1] / "templates" / "plexbooks"
+    writers = [p.name for p in templates.glob("*.html") if 'name="csrf_token"' in p.read_text()]
+    assert writers == ["forms.html"]
+
+
+def test_scan_bar_is_an_aria_progressbar(app: Flask, admin: FlaskClient) -> None:
+    with app_core(app).session() as session:
+        run = repo.start_scan_run(session, "full")
+        repo.update_scan_progress(session, run.id, 1250, 48000)
+    page = html_of(admin.get("/plexbooks/scan"))
+    bar = re.search(r'<div class="pb-progress[^"]*"[^>]*>', page)
+    assert bar is not None
+    tag = bar.group(0)
+    assert 'role="progressbar"' in tag and 'aria-valuemin="0"' in tag
+    assert 'aria-valuemax="48000"' in tag and 'aria-valuenow="1250"' in tag and "aria-label=" in tag
+
+
+def _css_colour(css: str, name: str) -> str:
+    found = re.search(rf"--{name}:\s*(#[0-9a-fA-F]{{6}})", css)
+    assert found, name
+    return found.group(1)
+
+
+def _contrast(a: str, b: str) -> float:
+    def luminance(colour: str) -> float:
+        channels = [int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5)]
+        r, g, b_ = (c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels)
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b_
+
+    high, low = sorted((luminance(a), luminance(b)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def test_text_contrast_focus_ring_and_reduced_motion() -> None:
+    css = (STATIC / "plexbooks.css").read_text()
+    colour = {name: _css_colour(css, name) for name in (
+        "pb-accent", "pb-accent-strong", "pb-bg", "pb-surface", "pb-text", "pb-muted", "pb-accent-soft", "pb-focus",
+    )}
+    pairs = [
+        ("#ffffff", colour["pb-accent"]),  # the primary (accent) button: 3.27:1 before
+        (colour["pb-accent-strong"], colour["pb-bg"]),  # links
+        (colour["pb-accent-strong"], colour["pb-surface"]),
+        (colour["pb-accent-strong"], colour["pb-accent-soft"]),
+        (colour["pb-text"], colour["pb-bg"]),
+        (colour["pb-muted"], colour["pb-bg"]),
+        (colour["pb-muted"], colour["pb-surface"]),
+    ]
+    for fg, bg in pairs:
+        assert _contrast(fg, bg) >= 4.5, (fg, bg, round(_contrast(fg, bg), 2))
+    assert _contrast(colour["pb-focus"], colour["pb-surface"]) >= 3  # non-text contrast of the ring
+    assert ":focus-visible" in css and "outline: 3px solid var(--pb-focus)" in css
+    assert "@media (prefers-reduced-motion: reduce)" in css

@@ -6,7 +6,8 @@ import logging
 
 import pytest
 
-from plexbooks_plugin import auth, security
+from plexbooks_plugin import security, state
+from plexbooks_plugin.auth import install, users
 from plexbooks_plugin.plex.redact import TokenRedactingFilter
 
 
@@ -58,7 +59,7 @@ def test_parse_rate_rejects_unknown_period() -> None:
 
 def test_sliding_window_limits_per_key_and_recovers() -> None:
     now = [1000.0]
-    limiter = security.SlidingWindowLimiter(3, 60, clock=lambda: now[0])
+    limiter = state.SlidingWindowLimiter(3, 60, clock=lambda: now[0])
     assert [limiter.hit("a") for _ in range(3)] == [0, 0, 0]
     wait = limiter.hit("a")
     assert 59 < wait <= 60
@@ -79,7 +80,7 @@ def test_api_key_comparison() -> None:
 
 def test_token_stash_expires_and_discards() -> None:
     now = [0.0]
-    stash = auth.ServerTokenStash(ttl=10, clock=lambda: now[0])
+    stash = state.ServerTokenStash(ttl=10, clock=lambda: now[0])
     key = stash.put({"machine-1": "tok-1"})
     assert stash.get(key, "machine-1") == "tok-1"
     assert stash.get(key, "machine-2") is None
@@ -92,15 +93,15 @@ def test_token_stash_expires_and_discards() -> None:
 
 
 def test_user_ids_are_prefixed() -> None:
-    user = auth.PlexbooksUser(id=7, plex_id=1234, username="alice", role="admin")
+    user = users.PlexbooksUser(id=7, plex_id=1234, username="alice", role="admin")
     assert user.get_id() == "plexbooks:7"
     assert user.plexbooks_role == "admin" and user.is_admin and user.plexbooks_user_id == 7
 
 
 def test_redaction_is_installed_on_plex_loggers_and_root_handlers(caplog: pytest.LogCaptureFixture) -> None:
     handler = logging.StreamHandler()
-    redactor = auth.install_token_redaction(extra_handlers=[handler])
-    assert auth.install_token_redaction() is redactor  # idempotent: one shared filter
+    redactor = install.install_token_redaction(extra_handlers=[handler])
+    assert install.install_token_redaction() is redactor  # idempotent: one shared filter
     for name in ("plexbooks_plugin", "werkzeug", "urllib3", "urllib3.connectionpool", "requests"):
         filters = logging.getLogger(name).filters
         assert sum(isinstance(f, TokenRedactingFilter) for f in filters) == 1

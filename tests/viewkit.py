@@ -11,9 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from plexbooks_plugin import store as repo
+from plexbooks_plugin.auth.users import USER_SESSION_KEY
 from plexbooks_plugin.core import PlexBooksCore
-from plexbooks_plugin.extension import get_core
 from plexbooks_plugin.records import PlexAudiobook
+from plexbooks_plugin.state import get_core
 
 from .conftest import make_app
 
@@ -40,8 +41,7 @@ def sign_in_as(client: FlaskClient, app: Flask, role: str = "user", username: st
         user = repo.upsert_user(session, plex_id=plex_id, username=username or f"{role}{plex_id}", role=role)
         user_id = user.id
     with client.session_transaction() as sess:
-        sess["_user_id"] = f"plexbooks:{user_id}"
-        sess["_fresh"] = True
+        sess[USER_SESSION_KEY] = user_id
     return user_id
 
 

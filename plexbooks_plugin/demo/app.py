@@ -13,19 +13,19 @@ from typing import Any
 
 from flask import Flask, abort, current_app, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_login import current_user
 from flask_wtf.csrf import validate_csrf
 from wtforms import ValidationError
 
 from .. import store as repo
+from ..auth.users import current_plexbooks_user
 from ..const import SettingKey
 from ..crypto import read_or_create_key_file, resolve_secret_key
 from ..db import resolve_database_url
 from ..errors import PlexbooksError, ScanRunning
-from ..extension import get_core
 from ..fakeplex import FakePlex
 from ..scanning import start_scan
 from ..security import current_role
+from ..state import get_core
 from .catalog import CatalogBook, build_catalog
 from .manifest import LoadedPlugin, load_plugin
 
@@ -175,6 +175,7 @@ def _register_routes(app: Flask, state: DemoState) -> None:
             configured = bool(repo.get_setting(session, SettingKey.LIBRARY_ID)) and core.plex_configured()
             last_run = repo.latest_scan_run(session, status="succeeded")
         role = current_role()
+        current_user = current_plexbooks_user()
         return render_template(
             "demo/index.html",
             state=state,

@@ -15,6 +15,9 @@ if TYPE_CHECKING:
     from ..core import PlexBooksCore
 
 
+NOT_AVAILABLE: dict[str, Any] = {"available": False, "rating_key": None, "score": None, "matched_by": None}
+
+
 def availability(index: LibraryIndex, book: dict[str, Any]) -> dict[str, Any]:
     """Answer one availability question from the in-memory index (no Plex call)."""
     match = index.best_match(
@@ -22,7 +25,7 @@ def availability(index: LibraryIndex, book: dict[str, Any]) -> dict[str, Any]:
         threshold=REQUEST_THRESHOLD,
     )
     if match is None:
-        return {"available": False, "rating_key": None, "score": None, "matched_by": None}
+        return dict(NOT_AVAILABLE)
     return {
         "available": True,
         "rating_key": match.key,

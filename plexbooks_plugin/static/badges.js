@@ -1,8 +1,8 @@
 /* plexbooks badges for host pages: re-checks every [data-plexbooks-title] badge of the page with
  * one POST /api/availability call per 500 books, and shows or hides each badge.
  *
- * Loaded by the badge_assets() macro, which sets data-availability-url and data-csrf-token on this
- * script tag. window.plexbooksBadges.refresh(root?) re-checks after the host changed its list;
+ * Loaded by the badge_assets() macro after plexbooks.js (whose window.plexbooks.api sends the request
+ * with the CSRF token) and with data-availability-url and data-csrf-token on this script tag. window.plexbooksBadges.refresh(root?) re-checks after the host changed its list;
  * it resolves to the availability results in badge order.
  */
 (function () {
@@ -14,13 +14,6 @@
   function setting(name, fallback) {
     var value = script && script.getAttribute(name);
     return value || fallback;
-  }
-
-  function csrfToken() {
-    var fromScript = setting("data-csrf-token", "");
-    if (fromScript) return fromScript;
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
   }
 
   function question(badge) {
@@ -36,15 +29,10 @@
   }
 
   function ask(url, books) {
-    return fetch(url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", "Accept": "application/json", "X-CSRFToken": csrfToken() },
-      body: JSON.stringify({ books: books })
-    }).then(function (response) {
-      if (!response.ok) throw new Error("plexbooks availability answered " + response.status);
-      return response.json();
-    }).then(function (body) { return body.results || []; });
+    return window.plexbooks.api("POST", url, { books: books }).then(function (res) {
+      if (!res.ok) throw new Error("plexbooks availability answered " + res.status);
+      return res.data.results || [];
+    });
   }
 
   function apply(badge, result) {

@@ -1,13 +1,19 @@
-/* plexbooks pages: live scan progress, the connection test and library picker, small helpers.
- * Every page works without this script (forms post normally); it only avoids reloads. */
+/* plexbooks pages: live scan progress, the connection test and library picker, the sign-in wait, small
+ * helpers. Every page works without this script (forms post normally); it only avoids reloads.
+ *
+ * window.plexbooks.api(method, url, body?) is the one fetch helper (JSON, same-origin cookies, the
+ * X-CSRFToken header); badges.js uses it too. No inline script anywhere: the pages send a strict CSP. */
 (function () {
   "use strict";
 
   var POLL_MS = 1000;
 
   function csrfToken() {
+    // Plugin pages carry <meta name="csrf-token">; host pages get it on the badge_assets() script tag.
     var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
+    if (meta && meta.getAttribute("content")) return meta.getAttribute("content");
+    var tagged = document.querySelector("script[data-csrf-token]");
+    return tagged ? tagged.getAttribute("data-csrf-token") : "";
   }
 
   function api(method, url, body) {
@@ -66,7 +72,7 @@
 
   function summaryNode(run) {
     if (run.status === "failed") {
-      return el("span", { className: "pb-fielderror", style: "margin:0", text: run.error || "The scan failed." });
+      return el("span", { className: "pb-fielderror pb-m0", text: run.error || "The scan failed." });
     }
     if (run.status === "running") {
       var p = run.progress || {};
@@ -82,7 +88,7 @@
       line.appendChild(el("span", {}, [el("b", { text: count(part[0]) }), " " + part[1]]));
     });
     wrap.appendChild(line);
-    if (run.warning) wrap.appendChild(el("span", { className: "pb-help", style: "color:var(--pb-warn)", text: run.warning }));
+    if (run.warning) wrap.appendChild(el("span", { className: "pb-help pb-text-warn", text: run.warning }));
     return wrap;
   }
 
@@ -109,6 +115,29 @@
     var result = row.querySelector("[data-pb-run-result]");
     result.innerHTML = "";
     result.appendChild(summaryNode(run));
+  }
+
+  /* The bar's width follows aria-valuenow/aria-valuemax (set by the server on load, by show() later);
+   * without a total it is indeterminate and the attributes are removed, as ARIA asks. */
+  function setProgress(track, done, total) {
+    var bar = track.querySelector("[data-pb-progress-bar]");
+    if (total) {
+      track.classList.remove("pb-progress--indeterminate");
+      track.setAttribute("aria-valuemax", String(total));
+      track.setAttribute("aria-valuenow", String(Math.min(done, total)));
+      bar.style.width = Math.min(100, (done * 100) / total).toFixed(1) + "%";
+    } else {
+      track.classList.add("pb-progress--indeterminate");
+      track.removeAttribute("aria-valuemax");
+      track.removeAttribute("aria-valuenow");
+    }
+  }
+
+  function initialProgress() {
+    document.querySelectorAll('[role="progressbar"][data-pb-progress-track]').forEach(function (track) {
+      var total = Number(track.getAttribute("aria-valuemax"));
+      if (total) setProgress(track, Number(track.getAttribute("aria-valuenow")) || 0, total);
+    });
   }
 
   function scanPanel() {
@@ -143,16 +172,13 @@
         done = Math.max(done, total);
       }
       var track = progress.querySelector("[data-pb-progress-track]");
-      var bar = progress.querySelector("[data-pb-progress-bar]");
       var finished = run.status !== "running";
       if (total) {
-        track.classList.remove("pb-progress--indeterminate");
-        bar.style.width = Math.min(100, (done * 100) / total).toFixed(1) + "%";
+        setProgress(track, done, total);
       } else if (finished) {
-        track.classList.remove("pb-progress--indeterminate");
-        bar.style.width = run.status === "succeeded" ? "100%" : "0%";
+        setProgress(track, run.status === "succeeded" ? 1 : 0, 1);
       } else {
-        track.classList.add("pb-progress--indeterminate");
+        setProgress(track, null, null);
       }
       progress.querySelector("[data-pb-progress-text]").textContent = total
         ? count(done) + " of " + count(total) + " books"
@@ -224,7 +250,7 @@
     picker.innerHTML = "";
     if (!libraries.length) {
       picker.appendChild(el("input", { type: "hidden", name: "library_id", value: current || "" }));
-      picker.appendChild(el("div", { className: "pb-alert pb-alert--warn", style: "margin:0" }, [
+      picker.appendChild(el("div", { className: "pb-alert pb-alert--warn pb-m0" }, [
         "This server has no music-type library. In Plex, add your audiobooks as a ",
         el("strong", { text: "Music" }), " library (Plex files audiobooks as albums), then test the connection again."
       ]));
@@ -330,15 +356,41 @@
     });
   }
 
+  /* ---------------------------------------------------------------- waiting for Plex (login_pending.html) */
+
+  function pendingSignin() {
+    var box = document.querySelector(".pb-auth-pending[data-status-url]");
+    if (!box) return;
+    var state = document.getElementById("pb-login-state");
+    var tries = 0;
+    function poll() {
+      tries += 1;
+      api("GET", box.getAttribute("data-status-url")).then(function (res) {
+        var status = res.data.status;
+        if (status === "approved") { window.location.href = box.getAttribute("data-callback-url"); return; }
+        if (status === "expired" || status === "none") {
+          state.textContent = "The sign-in expired. Start over to try again.";
+          return;
+        }
+        if (tries < 300) window.setTimeout(poll, 2000);
+      }).catch(function () { if (tries < 300) window.setTimeout(poll, 5000); });
+    }
+    window.setTimeout(poll, 1500);
+  }
+
   function start() {
+    // On a host page (badge_assets) only the helper is wanted, not the plugin pages' behaviour.
+    if (!document.body || !document.body.classList.contains("pb")) return;
     localTimes();
     helpers();
+    initialProgress();
     scanPanel();
     settingsPage();
+    pendingSignin();
   }
 
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 
-  window.plexbooks = { api: api };
+  window.plexbooks = { api: api, csrfToken: csrfToken };
 })();

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,18 @@ def shot(page: Any, name: str) -> None:
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
 
 
+def wait_until(page: Any, expression: str) -> None:
+    """Poll a JavaScript expression until it is true.
+
+    Not page.wait_for_function: that evaluates its string with eval() inside the page, which the
+    plugin's Content-Security-Policy rightly forbids; page.evaluate runs outside the page's CSP.
+    """
+    deadline = time.monotonic() + TIMEOUT_MS / 1000
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"timed out waiting for {expression}"
+        page.wait_for_timeout(100)
+
+
 def catalog_row(page: Any, book: Any) -> Any:
     """The store row of a catalog book."""
     return page.locator(f'.d-book[data-request-id="{book.request_id}"]')
@@ -90,6 +103,9 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     page.set_default_timeout(TIMEOUT_MS)
     errors: list[str] = []
     page.on("pageerror", lambda err: errors.append(str(err)))
+    # The plugin's pages send a strict Content-Security-Policy: Chromium reports anything it blocks.
+    blocked: list[str] = []
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
 
     # 1. The store before anything is set up: no badge anywhere, a sign-in button.
     page.goto(demo.url + "/")
@@ -148,7 +164,7 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     expect(page.locator("[data-pb-progress-status]")).to_have_text("succeeded")
     expect(page.locator("#pb-runs tbody tr").first).to_contain_text("300 new")
     assert page.evaluate("window.__noReload") is True  # the progress came in without a page load
-    page.wait_for_function(  # the bar animates to full width: let it get there before the picture
+    wait_until(page,  # the bar animates to full width: let it get there before the picture
         "(() => { const b = document.querySelector('[data-pb-progress-bar]');"
         " return b.getBoundingClientRect().width >= b.parentElement.getBoundingClientRect().width - 1; })()"
     )
@@ -188,7 +204,8 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     expect(page.locator(".pb-book")).to_have_count(24)
     covers = page.locator(".pb-cover img")
     assert covers.count() > 0
-    page.wait_for_function(
+    wait_until(
+        page,
         "Array.from(document.querySelectorAll('.pb-cover img')).slice(0, 6)"
         ".every(i => i.complete && i.naturalWidth > 0)"
     )
@@ -198,6 +215,14 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     page.get_by_role("button", name="Search").click()
     expect(page.locator(".pb-book", has_text=wanted.title)).to_be_visible()
     shot(page, "11-library-search")
+    # Keyboard: the first Tab reaches the skip link, which shows itself with a focus ring.
+    page.keyboard.press("Tab")
+    skip = page.locator(".pb-skip")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    outline = page.evaluate("getComputedStyle(document.querySelector('.pb-skip')).outlineStyle")
+    assert outline == "solid"
+    shot(page, "11a-skip-link-focused")
 
     # 9. Phone width: the same pages, for a look at the layout.
     phone = browser.new_context(viewport={"width": 390, "height": 844}, storage_state=context.storage_state(),
@@ -220,3 +245,4 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     expect(page.locator("#d-signin")).to_be_visible()
     context.close()
     assert not errors, f"JavaScript errors on the pages: {errors}"
+    assert not blocked, f"the Content-Security-Policy blocked something: {blocked}"

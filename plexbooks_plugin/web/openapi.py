@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request
+from flask import jsonify, request
 from flask.typing import ResponseReturnValue
 
-from .. import __version__
+from .._version import __version__
 from ..models import REQUEST_STATUSES
-from . import common
+from ..state import url_prefix
+from .blueprint import bp
+from .forms import DEFAULT_AVAILABILITY_MAX
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -126,7 +128,7 @@ SCHEMAS: dict[str, Any] = {
     },
     "AvailabilityRequest": {
         "type": "object", "required": ["books"],
-        "properties": {"books": {"type": "array", "maxItems": common.DEFAULT_AVAILABILITY_MAX, "items": _ref("Book")}},
+        "properties": {"books": {"type": "array", "maxItems": DEFAULT_AVAILABILITY_MAX, "items": _ref("Book")}},
     },
     "Availability": {
         "type": "object",
@@ -211,7 +213,8 @@ USER: list[dict[str, list[str]]] = [{"plexSession": []}, {"hostKey": []}]
 ADMIN: list[dict[str, list[str]]] = [{"plexSession": []}, {"hostKey": []}]
 
 
-def _paths() -> dict[str, Any]:
+def _admin_paths() -> dict[str, Any]:
+    """The admin-only routes: libraries, connection test, scans."""
     return {
         "/api/libraries": {"get": {
             "summary": "List the Plex server's music-type libraries", "tags": ["admin"], "security": ADMIN,
@@ -262,6 +265,12 @@ def _paths() -> dict[str, Any]:
                 "404": _error("No such run"),
             },
         }},
+    }
+
+
+def _user_paths() -> dict[str, Any]:
+    """The routes for signed-in users and the host: library, availability, requests, the hook, this document."""
+    return {
         "/api/library": {"get": {
             "summary": "Page through the mirrored library", "tags": ["user"], "security": USER,
             "x-plexbooks-role": "user",
@@ -352,7 +361,7 @@ def openapi_document(prefix: str) -> dict[str, Any]:
             ),
         },
         "servers": [{"url": prefix.rstrip("/") or "/"}],
-        "paths": _paths(),
+        "paths": {**_admin_paths(), **_user_paths()},
         "components": {
             "schemas": schemas,
             "securitySchemes": {
@@ -365,10 +374,7 @@ def openapi_document(prefix: str) -> dict[str, Any]:
     }
 
 
-def register_openapi(bp: Blueprint) -> None:
-    """Serve the OpenAPI document."""
-
-    @bp.get("/api/openapi.json")
-    def openapi_json() -> ResponseReturnValue:
-        """The OpenAPI 3 document of the JSON API."""
-        return jsonify(openapi_document(request.script_root + common.url_prefix()))
+@bp.get("/api/openapi.json")
+def openapi_json() -> ResponseReturnValue:
+    """The OpenAPI 3 document of the JSON API."""
+    return jsonify(openapi_document(request.script_root + url_prefix()))

@@ -6,17 +6,19 @@ import logging
 import secrets
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from werkzeug.routing import BuildError
 
-from .. import auth
 from .. import settings as setting_specs
 from .. import store as repo
+from ..auth.servers import pick_server_from_signin, signin_servers
+from ..const import SettingKey
 from ..errors import ConfigError, PlexbooksError
 from ..security import admin_required
-from . import common
-from .common import abort_json, json_object, string_field
+from ..state import get_core
+from .blueprint import bp
+from .errors import abort_json
+from .forms import json_object, string_field
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +29,7 @@ FORM_KEYS = ("plex_url", "plex_token", "library_id", "full_scan_hours", "recent_
 
 def stored_settings() -> dict[str, Any]:
     """The current settings as the form shows them: secrets only as "is one stored"."""
-    core = common.core()
+    core = get_core()
     with core.session() as session:
         values: dict[str, Any] = {key: repo.get_setting(session, key) for key in PLAIN_KEYS}
         # Read the stored ciphertext, not the secret: the page only needs to know one exists.
@@ -38,7 +40,7 @@ def stored_settings() -> dict[str, Any]:
 
 def connection_report(url: str | None, token: str | None) -> dict[str, Any]:
     """Test a server (the form's URL/token, else the stored ones): its name, version and music libraries."""
-    core = common.core()
+    core = get_core()
     if url:
         url = setting_specs.validate("plex_url", url)
     client = core.plex_client(url=url or None, token=token or None)
@@ -61,7 +63,7 @@ def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str
             raw = "true" if form.get(key) in ("on", "true", "1") else "false"
         if key == "plex_token" and not raw:
             continue  # an empty token field keeps the stored token
-        if key == "library_id" and not raw:
+        if key == SettingKey.LIBRARY_ID and not raw:
             values[key] = None
             continue
         if key == "plex_url" and not raw:
@@ -83,7 +85,7 @@ def _remember_machine_identifier(url: str | None, token: str | None) -> str | No
         report = connection_report(url, token)
     except PlexbooksError as err:
         return str(err)
-    common.core().set_setting("plex_machine_identifier", report["machine_identifier"])
+    get_core().set_setting("plex_machine_identifier", report["machine_identifier"])
     return None
 
 
@@ -94,11 +96,6 @@ def _render(status: int = 200, **context: Any) -> ResponseReturnValue:
     merged = {**settings, **{k: v for k, v in form.items() if k != "plex_token"}}
     if "refresh_after_import" in form:
         merged["refresh_after_import"] = form["refresh_after_import"]
-    sign_in_url = None
-    try:
-        sign_in_url = url_for("plexbooks.login_settings_token")
-    except BuildError:  # the route comes with the sign-in module; without it the button hides
-        sign_in_url = None
     body = render_template(
         "plexbooks/settings.html",
         values=merged,
@@ -108,9 +105,9 @@ def _render(status: int = 200, **context: Any) -> ResponseReturnValue:
         report=context.pop("report", None),
         report_error=context.pop("report_error", None),
         new_api_key=context.pop("new_api_key", None),
-        sign_in_url=sign_in_url,
-        signin_servers=auth.signin_servers(),
-        machine_identifier=common.core().get_setting("plex_machine_identifier"),
+        sign_in_url=url_for("plexbooks.login_settings_token"),
+        signin_servers=signin_servers(),
+        machine_identifier=get_core().get_setting("plex_machine_identifier"),
         **context,
     )
     return body, status
@@ -121,79 +118,78 @@ def _pick_server() -> ResponseReturnValue:
     client_identifier = request.form.get("client_identifier", "")
     uri = request.form.get("uri") or None
     try:
-        picked = auth.pick_server_from_signin(client_identifier, uri)
+        picked = pick_server_from_signin(client_identifier, uri)
     except PlexbooksError as err:
         flash(f"That server could not be used: {err}", "bad")
         return redirect(url_for("plexbooks.settings"))
     if picked.changed_server:
         # Section ids belong to one server: the old choice would point at an unrelated library.
-        common.core().set_setting("library_id", None)
+        get_core().set_setting(SettingKey.LIBRARY_ID, None)
         flash(f"Connected to {picked.name} at {picked.url}. Pick its audiobook library below.", "ok")
     else:
         flash(f"Connected to {picked.name} at {picked.url}.", "ok")
     return redirect(url_for("plexbooks.settings"))
 
 
-def register_settings(bp: Blueprint) -> None:
-    """Add the settings page and its JSON helper."""
+@bp.get("/settings")
+@admin_required
+def settings() -> ResponseReturnValue:
+    """Show the settings form."""
+    return _render()
 
-    @bp.get("/settings")
-    @admin_required
-    def settings() -> ResponseReturnValue:
-        """Show the settings form."""
-        return _render()
 
-    @bp.post("/settings")
-    @admin_required
-    def settings_post() -> ResponseReturnValue:
-        """Save the form, test the connection, or generate the host API key."""
-        action = request.form.get("action", "save")
-        form = {key: request.form.get(key, "") for key in FORM_KEYS}
-        form["refresh_after_import"] = "true" if request.form.get("refresh_after_import") else "false"
+@bp.post("/settings")
+@admin_required
+def settings_post() -> ResponseReturnValue:
+    """Save the form, test the connection, or generate the host API key."""
+    action = request.form.get("action", "save")
+    form = {key: request.form.get(key, "") for key in FORM_KEYS}
+    form["refresh_after_import"] = "true" if request.form.get("refresh_after_import") else "false"
 
-        if action == "generate_key":
-            key = secrets.token_urlsafe(32)
-            common.core().set_setting("api_key", key)
-            log.info("the host API key was rotated")
-            # Rendered directly (no redirect) so the key is shown exactly once and never stored in the session.
-            return _render(new_api_key=key)
+    if action == "generate_key":
+        key = secrets.token_urlsafe(32)
+        get_core().set_setting("api_key", key)
+        log.info("the host API key was rotated")
+        # Rendered directly (no redirect) so the key is shown exactly once and never stored in the session.
+        return _render(new_api_key=key)
 
-        if action == "pick_server":
-            return _pick_server()
+    if action == "pick_server":
+        return _pick_server()
 
-        if action == "test":
-            try:
-                report = connection_report(form["plex_url"].strip() or None, form["plex_token"].strip() or None)
-            except PlexbooksError as err:
-                return _render(form=form, report_error=str(err))
-            return _render(form=form, report=report)
-
-        values, errors = _validate_form(form, stored_settings()["has_token"])
-        if errors:
-            return _render(400, form=form, errors=errors)
-        core = common.core()
-        before = stored_settings()
-        with core.session() as session:
-            for key, value in values.items():
-                repo.set_setting(session, key, value, core.box)
-        changed_server = values.get("plex_url") != before.get("plex_url") or "plex_token" in values
-        if changed_server or not core.get_setting("plex_machine_identifier"):
-            warning = _remember_machine_identifier(None, None)
-            if warning:
-                flash(f"Settings saved, but Plex could not be reached to confirm them: {warning}", "warn")
-                return redirect(url_for("plexbooks.settings"))
-        flash("Settings saved.", "ok")
-        return redirect(url_for("plexbooks.settings"))
-
-    @bp.post("/api/test-connection")
-    @admin_required
-    def api_test_connection() -> ResponseReturnValue:
-        """Test a server URL and token (or the stored ones) and list its music libraries."""
-        data = json_object()
-        url = string_field(data, "url", max_length=2048)
-        token = string_field(data, "token", max_length=512)
+    if action == "test":
         try:
-            report = connection_report(url, token)
-        except ConfigError as err:
-            abort_json(400, "invalid_settings", str(err))
-        return jsonify({"ok": True, **report})
+            report = connection_report(form["plex_url"].strip() or None, form["plex_token"].strip() or None)
+        except PlexbooksError as err:
+            return _render(form=form, report_error=str(err))
+        return _render(form=form, report=report)
+
+    values, errors = _validate_form(form, stored_settings()["has_token"])
+    if errors:
+        return _render(400, form=form, errors=errors)
+    core = get_core()
+    before = stored_settings()
+    with core.session() as session:
+        for key, value in values.items():
+            repo.set_setting(session, key, value, core.box)
+    changed_server = values.get("plex_url") != before.get("plex_url") or "plex_token" in values
+    if changed_server or not core.get_setting("plex_machine_identifier"):
+        warning = _remember_machine_identifier(None, None)
+        if warning:
+            flash(f"Settings saved, but Plex could not be reached to confirm them: {warning}", "warn")
+            return redirect(url_for("plexbooks.settings"))
+    flash("Settings saved.", "ok")
+    return redirect(url_for("plexbooks.settings"))
+
+
+@bp.post("/api/test-connection")
+@admin_required
+def api_test_connection() -> ResponseReturnValue:
+    """Test a server URL and token (or the stored ones) and list its music libraries."""
+    data = json_object()
+    url = string_field(data, "url", max_length=2048)
+    token = string_field(data, "token", max_length=512)
+    try:
+        report = connection_report(url, token)
+    except ConfigError as err:
+        abort_json(400, "invalid_settings", str(err))
+    return jsonify({"ok": True, **report})

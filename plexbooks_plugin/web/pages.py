@@ -1,0 +1,137 @@
+"""HTML pages: the library browser (users) and the scan panel (admins)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from .. import store as repo
+from ..const import SettingKey
+from ..errors import ConfigError, PlexbooksError, ScanRunning
+from ..models import SCAN_KINDS
+from ..scanning import confirm_pending_removal, pending_removal, start_scan
+from ..security import admin_required, user_required
+from ..state import get_core
+from .blueprint import bp
+from .context import account_label, format_duration
+from .forms import MAX_INT_ARG
+from .shapes import scan_run_json
+
+LIBRARY_PAGE_SIZE = 24
+
+
+def _page_number() -> int:
+    """The ?page= of a page view; garbage means the first page (pages never answer 400)."""
+    try:
+        return min(max(1, int(request.args.get("page", "1"))), MAX_INT_ARG)  # huge: past the end
+    except ValueError:
+        return 1
+
+
+def scan_panel_context() -> dict[str, Any]:
+    """Everything the scan panel shows: configuration state, the running run, history, pending removal."""
+    core = get_core()
+    with core.session() as session:
+        runs = [scan_run_json(run) for run in repo.recent_scan_runs(session, limit=10)]
+        running = repo.running_scan_run(session)
+        library_count = repo.count_library(session)
+        library_id = repo.get_setting(session, SettingKey.LIBRARY_ID)
+        configured = bool(repo.get_setting(session, "plex_url")) and core.plex_configured()
+        schedule = {
+            "full_scan_hours": repo.get_setting(session, "full_scan_hours"),
+            "recent_scan_minutes": repo.get_setting(session, "recent_scan_minutes"),
+        }
+    return {
+        "runs": runs,
+        "running": scan_run_json(running) if running is not None else None,
+        "library_count": library_count,
+        "library_id": library_id,
+        "configured": configured,
+        "pending": pending_removal(core),
+        "schedule": schedule,
+    }
+
+
+@bp.get("/")
+@user_required
+def index() -> ResponseReturnValue:
+    """The plugin's home is the library browser."""
+    return redirect(url_for("plexbooks.library"))
+
+
+@bp.get("/library")
+@user_required
+def library() -> ResponseReturnValue:
+    """Browse and search the mirrored Plex library."""
+    q = (request.args.get("q") or "").strip()[:200]
+    page = _page_number()
+    core = get_core()
+    search = core.library_search() if q else None  # the in-memory index: same answers, no table scan
+    with core.session() as session:
+        items, total = repo.library_page(session, q or None, page, LIBRARY_PAGE_SIZE, search)
+        overall = total if not q else repo.count_library(session)
+        books = [
+            {
+                "rating_key": item.rating_key,
+                "title": item.title,
+                "author": item.author,
+                "narrator": item.narrator,
+                "year": item.year,
+                "duration": format_duration(item.duration),
+                "has_thumb": bool(item.thumb),
+            }
+            for item in items
+        ]
+    pages = max(1, -(-total // LIBRARY_PAGE_SIZE))
+    return render_template(
+        "plexbooks/library.html",
+        books=books, q=q, page=page, pages=pages, total=total, overall=overall,
+        first=(page - 1) * LIBRARY_PAGE_SIZE + 1 if books else 0,
+        last=(page - 1) * LIBRARY_PAGE_SIZE + len(books),
+    )
+
+
+@bp.get("/scan")
+@admin_required
+def scan_panel() -> ResponseReturnValue:
+    """Scan buttons, live progress, history and held-back removals."""
+    return render_template("plexbooks/scan.html", **scan_panel_context())
+
+
+@bp.post("/scan")
+@admin_required
+def scan_panel_start() -> ResponseReturnValue:
+    """Start a scan from the panel's form (the page's script uses the JSON API instead)."""
+    kind = request.form.get("kind", "full")
+    if kind not in SCAN_KINDS:
+        flash(f"Unknown scan kind {kind!r}.", "bad")
+        return redirect(url_for("plexbooks.scan_panel"))
+    try:
+        run_id = start_scan(get_core(), kind, triggered_by=account_label())
+    except ScanRunning as err:
+        flash(f"A scan is already running (run {err.run_id}).", "warn")
+    except ConfigError as err:
+        flash(str(err), "bad")
+    except PlexbooksError as err:
+        flash(f"The scan could not start: {err}", "bad")
+    else:
+        label = "Full scan" if kind == "full" else "Recently-added check"
+        flash(f"{label} started (run {run_id}).", "ok")
+    return redirect(url_for("plexbooks.scan_panel"))
+
+
+@bp.post("/scan/confirm-removal")
+@admin_required
+def scan_panel_confirm_removal() -> ResponseReturnValue:
+    """Apply a held-back removal from the panel's form."""
+    try:
+        removed = confirm_pending_removal(get_core())
+    except ScanRunning as err:
+        flash(f"Wait for the running scan (run {err.run_id}) to finish, then confirm again.", "warn")
+    except PlexbooksError as err:
+        flash(f"The removal failed: {err}", "bad")
+    else:
+        flash(f"Removed {removed:,} books that are no longer in Plex.", "ok")
+    return redirect(url_for("plexbooks.scan_panel"))
