@@ -158,12 +158,24 @@ class PlexBooksCore:
                     self._search_version = version
                 return self._search
 
-    def warm_up(self) -> None:
-        """Load (or build) the match index and build the word search now, so that no user request waits for them."""
+    def load_saved_index(self) -> bool:
+        """Start from the index saved at `index_file` by an earlier start, if it is this database's; say whether."""
+        if self.index_file is None:
+            return False
+        try:
+            return self.index_cache.load(self.index_file, self.box, self.client_identifier())
+        except Exception:  # only a cache: build instead
+            log.warning("could not load the saved library index %s", self.index_file, exc_info=True)
+            return False
+
+    def warm_up(self, *, loaded: bool | None = None) -> None:
+        """Load (or build) the match index and build the word search now, so that no user request waits for them.
+
+        `loaded` says whether `load_saved_index` already ran (and found one); None: try it now.
+        """
         started = time.perf_counter()
-        loaded = False
-        if self.index_file is not None:
-            loaded = self.index_cache.load(self.index_file, self.box, self.client_identifier())
+        if loaded is None:
+            loaded = self.load_saved_index()
         builds = self.index_cache.rebuilds
         index = self.library_index()
         index.best_match("warm up", "warm up")  # the matching code's first-use costs
@@ -176,12 +188,12 @@ class PlexBooksCore:
         log.info("library index (%s) and search ready: %d albums in %.2f s", "loaded" if loaded else "built",
                  len(index), time.perf_counter() - started)
 
-    def warm_up_in_background(self) -> threading.Thread:
+    def warm_up_in_background(self, *, loaded: bool | None = None) -> threading.Thread:
         """Run `warm_up` in a daemon thread (a failure is logged: the first request builds instead)."""
 
         def run() -> None:
             try:
-                self.warm_up()
+                self.warm_up(loaded=loaded)
             except Exception:
                 log.exception("preparing the library index at start failed; the first request builds it")
 

@@ -82,7 +82,10 @@ class PlexBooks:
         app.register_blueprint(plexbooks_blueprint, url_prefix=state.url_prefix)
         if app.config["PLEXBOOKS_WARM_UP"] and not _is_reloader_parent(app):
             core.index_file = Path(app.instance_path) / INDEX_FILE_NAME
-            core.warm_up_in_background()
+            # Loading a saved index takes a fraction of a second: done before the host serves, so
+            # the first request after a restart finds it; syncing it (or a first build) and the
+            # word search go on in the background.
+            core.warm_up_in_background(loaded=core.load_saved_index())
 
         if app.config["PLEXBOOKS_SCHEDULER"] and not _is_reloader_parent(app):
             state.scheduler = PlexBooksScheduler(core)

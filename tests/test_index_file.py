@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -79,3 +80,26 @@ def test_a_foreign_or_broken_file_is_ignored(core: PlexBooksCore, cache: Path, s
     other.warm_up()
     assert other.index_rebuilds == 1  # built from the database instead
     assert _answers(other) == ["1", "2", None, "3"]
+
+
+def test_a_restarted_host_has_the_saved_index_before_it_serves(core: PlexBooksCore, cache: Path,
+                                                               database_url: str) -> None:
+    from plexbooks_plugin.state import get_core
+
+    from .conftest import make_app
+
+    instance = cache.parent
+    first = get_core(make_app(database_url, instance, PLEXBOOKS_WARM_UP=True, PLEXBOOKS_SCHEDULER=False))
+    _join_warm_ups()  # the first start builds in the background, then saves
+    assert first.index_rebuilds == 1 and (instance / "plexbooks-index.cache").exists()
+    restarted = get_core(make_app(database_url, instance, PLEXBOOKS_WARM_UP=True, PLEXBOOKS_SCHEDULER=False))
+    assert restarted.index_rebuilds == 0  # loaded in init_app, before any request
+    assert _answers(restarted) == ["1", "2", None, "3"]
+    _join_warm_ups()
+    assert restarted.index_rebuilds == 0
+
+
+def _join_warm_ups() -> None:
+    for thread in threading.enumerate():
+        if thread.name == "plexbooks-warm-up":
+            thread.join(timeout=30)
