@@ -153,7 +153,7 @@ def run_backend(
             ("recent_new", {"new": opts.new_books, "rounds": opts.new_rounds}),
             ("availability", {"runs": opts.runs, "books": 50, "baseline_books": 2}),
             ("requests", {"requests": opts.requests}),
-            ("web", {"runs": opts.runs, "words": 20, "word_runs": 5, "settle_s": 5}),
+            ("web", {"runs": opts.runs, "words": 20, "word_runs": 5, "settle_s": 120}),
             ("decode", {"repeats": 20, "rounds": 5}),
             ("levers", {"tmp_dir": str(tmp), "rounds": 2}),
         ]
