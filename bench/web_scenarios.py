@@ -55,7 +55,20 @@ def search_words(rows: list[Any], count: int, *, seed: int) -> list[str]:
 
 
 def _start_host(db_url: str, instance: str) -> tuple[subprocess.Popen[bytes], str, float]:
-    """Start the bench host app; return it, its base URL and the seconds until /ping answered."""
+    """Start the bench host app; return it, its base URL and the seconds until /ping answered.
+
+    A port taken by someone else between choosing it and binding it: tried again on another one.
+    """
+    for attempt in range(3):
+        try:
+            return _start_host_once(db_url, instance)
+        except RuntimeError as err:
+            if "Address already in use" not in str(err) or attempt == 2:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _start_host_once(db_url: str, instance: str) -> tuple[subprocess.Popen[bytes], str, float]:
     port = benchlib.free_port()
     started = time.perf_counter()
     process = subprocess.Popen(
