@@ -5,6 +5,11 @@
 `fake_plex_factory(items=..., **kwargs)` starts emulators that are stopped after the test;
 `fake_plex` is one with 40 books; `plex_core` is the conftest `core` pointed at `fake_plex`.
 
+A module that shares one emulator between its tests declares it with `module_fake_plex`:
+
+    fake = module_fake_plex(items=300, seed=11)      # a module-scoped fixture named `fake`
+    _reset = reset_fake_plex_between_tests("fake")   # autouse: faults and request log cleared
+
 PYTEST_DONT_REWRITE: this module has no asserts, and some test modules import it directly before
 pytest registers it as a plugin (which would otherwise warn that it cannot be rewritten).
 """
@@ -55,3 +60,29 @@ def fake_plex(fake_plex_factory: FakePlexFactory) -> FakePlex:
 def plex_core(core: PlexBooksCore, fake_plex: FakePlex) -> PlexBooksCore:
     """The test core, configured for `fake_plex`."""
     return configure_core(core, fake_plex)
+
+
+def module_fake_plex(items: int = 40, seed: int = 1, **kwargs: Any) -> Any:
+    """A module-scoped fixture serving one emulator to every test of the module (assign it to a name)."""
+
+    @pytest.fixture(scope="module")
+    def fixture() -> Iterator[FakePlex]:
+        with FakePlex(items=items, seed=seed, **kwargs) as server:
+            yield server
+
+    return fixture
+
+
+def reset_fake_plex_between_tests(*fixture_names: str) -> Any:
+    """An autouse fixture that gives each test the named shared emulators without faults or logged requests."""
+
+    @pytest.fixture(autouse=True)
+    def fixture(request: pytest.FixtureRequest) -> Iterator[None]:
+        servers: list[FakePlex] = [request.getfixturevalue(name) for name in fixture_names or ("fake",)]
+        for server in servers:
+            server.reset()
+        yield
+        for server in servers:
+            server.clear_faults()
+
+    return fixture

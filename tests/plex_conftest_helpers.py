@@ -35,6 +35,11 @@ def closed_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def closed_port_url() -> str:
+    """An http URL on loopback where nothing listens (connection refused, fast)."""
+    return f"http://127.0.0.1:{closed_port()}"
+
+
 def json_type(value: Any) -> str:
     """The JSON type name of a decoded value (bool is not a number here)."""
     if isinstance(value, bool):

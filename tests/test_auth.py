@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-import socket
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
@@ -21,25 +20,14 @@ from plexbooks_plugin.security import admin_required, current_role, user_require
 from plexbooks_plugin.state import get_core
 
 from .conftest import make_app
+from .fakeplex_fixtures import module_fake_plex
+from .plex_conftest_helpers import closed_port_url
 
 API_KEY = "host-api-key-0123456789"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakePlex]:
-    """One emulator (plex.tv and the Media Server on one loopback port) for the module."""
-    server = FakePlex(items=12, seed=5)
-    server.start(port=0)
-    yield server
-    server.stop()
-
-
-def closed_port_url() -> str:
-    """A loopback URL where nothing listens (connection refused, fast)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
+# One emulator (plex.tv and the Media Server on one loopback port) for the module.
+fake = module_fake_plex(items=12, seed=5)
 
 
 # Tiny guarded routes, so the guards are tested apart from the real views. Mounted on each test app

@@ -3,16 +3,13 @@ errors, faults, the plex.tv half, python-plexapi compatibility, and speed."""
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import signal
 import subprocess
 import sys
-import time
 import unicodedata
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -21,11 +18,12 @@ import requests
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.fakeplex.library import track_key
 from plexbooks_plugin.fakeplex.store import FakeLibrary
+from tests.fakeplex_fixtures import module_fake_plex, reset_fake_plex_between_tests
+from tests.fakeplex_http import container, get, tv_headers
 from tests.plex_conftest_helpers import (
     fixture_bytes,
     fixture_json,
     json_type,
-    loopback_only,
     openapi_schema,
     real_key_types,
     recorded_pair,
@@ -36,40 +34,8 @@ from tests.plex_conftest_helpers import (
 SID = "4"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakePlex]:
-    with FakePlex(items=300, seed=11) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _reset(fake: FakePlex) -> Iterator[None]:
-    fake.clear_faults()
-    fake.clear_log()
-    yield
-    fake.clear_faults()
-
-
-def get(fake: FakePlex, path: str, *, as_json: bool = True, token: str | None = "", **kwargs: Any) -> requests.Response:
-    """A raw GET with the admin token (token="" means the admin token, None none at all)."""
-    headers = dict(kwargs.pop("headers", {}))
-    if as_json:
-        headers.setdefault("Accept", "application/json")
-    if token is not None:
-        headers["X-Plex-Token"] = token or fake.token
-    return requests.get(fake.url + path, headers=headers, timeout=10, **kwargs)
-
-
-def container(response: requests.Response) -> dict[str, Any]:
-    assert response.status_code == 200, response.text[:200]
-    return response.json()["MediaContainer"]  # type: ignore[no-any-return]
-
-
-def tv_headers(token: str | None = None, client_id: str = "fakeplex-test") -> dict[str, str]:
-    headers = {"Accept": "application/json", "X-Plex-Client-Identifier": client_id, "X-Plex-Product": "tests"}
-    if token:
-        headers["X-Plex-Token"] = token
-    return headers
+fake = module_fake_plex(items=300, seed=11)
+_reset = reset_fake_plex_between_tests("fake")
 
 
 # ------------------------------------------------------------------------------ shapes vs real captures
@@ -404,84 +370,6 @@ def test_request_log_is_bounded(fake: FakePlex) -> None:
     assert fake.request_log[-1] == ("GET", "/identity", "a=b")
 
 
-# ------------------------------------------------------------------------------ faults
-
-
-def test_fault_latency(fake: FakePlex) -> None:
-    fake.set_fault("latency", delay=1.0, on_path="/library/sections", count=1)
-    started = time.monotonic()
-    assert get(fake, "/library/sections").status_code == 200
-    assert time.monotonic() - started >= 1.0
-    started = time.monotonic()
-    get(fake, "/library/sections")
-    assert time.monotonic() - started < 1.0  # used up: no second delay
-
-
-@pytest.mark.parametrize("status", [500, 502, 503])
-def test_fault_status(fake: FakePlex, status: int) -> None:
-    fault = fake.set_fault(str(status), on_path="/library/sections", count=2)
-    codes = [get(fake, "/library/sections").status_code for _ in range(3)]
-    assert codes == [status, status, 200] and fault.hits == 2
-
-
-def test_fault_on_one_page_only(fake: FakePlex) -> None:
-    fake.set_fault(500, on_path="/library/sections/*/all", on_page=2)
-    path = f"/library/sections/{SID}/all"
-    codes = [
-        get(fake, path, params={"type": 9, "X-Plex-Container-Start": start, "X-Plex-Container-Size": 100}).status_code
-        for start in (0, 100, 200, 200)
-    ]
-    assert codes == [200, 200, 500, 500]
-    assert get(fake, "/library/sections").status_code == 200  # other paths unaffected
-
-
-def test_fault_drop_mid_body(fake: FakePlex) -> None:
-    fake.set_fault("drop", on_path="/library/sections", count=1)
-    with pytest.raises(requests.exceptions.ChunkedEncodingError):
-        get(fake, "/library/sections").content  # noqa: B018 - reading the body is the point
-
-
-def test_fault_truncate(fake: FakePlex) -> None:
-    whole = get(fake, "/library/sections").content
-    fake.set_fault("truncate", on_path="/library/sections", count=1)
-    cut = get(fake, "/library/sections")
-    assert cut.status_code == 200 and cut.content == whole[: len(whole) // 2]
-    with pytest.raises(ValueError):
-        json.loads(cut.content)
-
-
-def test_fault_html_and_401(fake: FakePlex) -> None:
-    fake.set_fault("html", on_path="/identity", count=1)
-    page = get(fake, "/identity")
-    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
-    fake.set_fault("revoked", on_path="/library/sections", count=1)
-    assert get(fake, "/library/sections").status_code == 401
-
-
-def test_fault_hostile_xml(fake: FakePlex) -> None:
-    fake.set_fault("entity_bomb", count=1)
-    assert b"<!ENTITY lol9" in get(fake, "/identity").content
-    fake.set_fault("deep_xml", count=1, depth=1000)
-    body = get(fake, "/identity").content
-    assert body.count(b"<Directory>") == 1000
-
-
-def test_fault_huge_body_is_streamed_lazily(fake: FakePlex) -> None:
-    fake.set_fault("huge", size=200 * 1024 * 1024, count=1)
-    with get(fake, f"/library/sections/{SID}/all", stream=True) as answer:
-        assert "Content-Length" not in answer.headers
-        first = next(answer.iter_content(1024 * 1024))
-    assert first.startswith(b'{"MediaContainer"')
-    fake.set_fault("huge", size=200 * 1024 * 1024, with_length=True, count=1)
-    with get(fake, "/identity", stream=True) as answer:
-        assert answer.headers["Content-Length"] == str(200 * 1024 * 1024)
-
-
-def test_unknown_fault_kind_is_refused(fake: FakePlex) -> None:
-    with pytest.raises(ValueError):
-        fake.set_fault("gremlins")
-
-
 # ------------------------------------------------------------------------------ plex.tv half
 
 
@@ -558,38 +446,6 @@ def test_a_100k_library_is_generated_whole_and_pages_cleanly() -> None:
         assert len(first["Metadata"]) == len(last["Metadata"]) == 500
         assert first["totalSize"] == last["totalSize"] == 100_000 and last["offset"] == 99_500
         assert not {m["ratingKey"] for m in first["Metadata"]} & {m["ratingKey"] for m in last["Metadata"]}
-
-
-# ------------------------------------------------------------------------------ python-plexapi
-
-
-def test_python_plexapi_sees_a_real_server(fake: FakePlex, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("PLEXAPI_HEADER_IDENTIFIER", "plexbooks-tests")
-    from plexapi.audio import Album, Track
-    from plexapi.server import PlexServer
-
-    with loopback_only() as refused:
-        server = PlexServer(fake.url, fake.token, timeout=10)
-        assert server.friendlyName == "Fake Plex" and server.machineIdentifier == fake.machine_identifier
-        sections = server.library.sections()
-        assert [s.title for s in sections] == ["Movies", "Music", "Audiobooks"]
-        books = server.library.sectionByID(int(fake.music_section_id))
-        assert books.locations == ["/data/audiobooks"]
-        albums = books.searchAlbums()
-        assert len(albums) == 300 and all(isinstance(a, Album) for a in albums)
-        assert len(books.albums()) == 300
-        recent = books.recentlyAddedAlbums(maxresults=5)
-        assert [a.addedAt for a in recent] == sorted((a.addedAt for a in recent), reverse=True)
-        assert len(books.recentlyAdded()) > 0  # artists, sorted by plexapi-validated sort
-        album = server.fetchItem(int(albums[0].ratingKey))
-        assert isinstance(album, Album) and album.title == albums[0].title
-        tracks = album.tracks()
-        assert tracks and all(isinstance(t, Track) for t in tracks)
-        assert tracks[0].media[0].parts[0].file.startswith("/data/audiobooks/")
-        assert books.search(title="the", libtype="album")
-        books.update(path="/data/audiobooks/New")
-    assert refused == []
-    assert fake.refresh_calls[-1] == (SID, "/data/audiobooks/New")
 
 
 # ------------------------------------------------------------------------------ command line

@@ -6,7 +6,6 @@ import logging
 import threading
 import time
 import tracemalloc
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,35 +17,17 @@ from plexbooks_plugin.fakeplex.library import folder_of
 from plexbooks_plugin.plex import PlexClient, PlexHTTPError, PlexNotFound, TokenRedactingFilter, redact
 from plexbooks_plugin.plex.parsing import asin_from_guid, common_directory
 from plexbooks_plugin.records import PlexAudiobook
+from tests.fakeplex_fixtures import module_fake_plex, reset_fake_plex_between_tests
 from tests.plex_conftest_helpers import closed_port
 
 ITEMS = 1234
 ALL_PATH = "/library/sections/4/all"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakePlex]:
-    """One JSON-capable emulator with 1,234 books for the whole module."""
-    with FakePlex(items=ITEMS, seed=7) as server:
-        yield server
-
-
-@pytest.fixture(scope="module")
-def fake_xml() -> Iterator[FakePlex]:
-    """The same library behind a server that only speaks XML (ignores Accept)."""
-    with FakePlex(items=ITEMS, seed=7, xml_only=True) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _reset(fake: FakePlex, fake_xml: FakePlex) -> Iterator[None]:
-    """Each test starts with no faults and an empty request log."""
-    for server in (fake, fake_xml):
-        server.clear_faults()
-        server.clear_log()
-    yield
-    for server in (fake, fake_xml):
-        server.clear_faults()
+# One JSON-capable emulator with 1,234 books, and the same library behind a server that only speaks XML.
+fake = module_fake_plex(items=ITEMS, seed=7)
+fake_xml = module_fake_plex(items=ITEMS, seed=7, xml_only=True)
+_reset = reset_fake_plex_between_tests("fake", "fake_xml")
 
 
 def make_client(server: FakePlex, token: str | None = None, **kwargs: Any) -> PlexClient:

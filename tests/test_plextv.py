@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -14,23 +13,14 @@ import requests
 from plexbooks_plugin.errors import PlexAuthError, PlexUnreachable
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.plex import PinExpired, PlexClient, PlexHTTPError, PlexNotFound, PlexTV
+from tests.fakeplex_fixtures import module_fake_plex, reset_fake_plex_between_tests
 from tests.plex_conftest_helpers import closed_port
 
 CLIENT_ID = "plexbooks-test-install-0001"
 
 
-@pytest.fixture(scope="module")
-def fake() -> Iterator[FakePlex]:
-    with FakePlex(items=30, seed=2) as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def _reset(fake: FakePlex) -> Iterator[None]:
-    fake.clear_faults()
-    fake.clear_log()
-    yield
-    fake.clear_faults()
+fake = module_fake_plex(items=30, seed=2)
+_reset = reset_fake_plex_between_tests("fake")
 
 
 def make_tv(server: FakePlex, client_identifier: str = CLIENT_ID, **kwargs: Any) -> PlexTV:

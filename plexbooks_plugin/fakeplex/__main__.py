@@ -16,9 +16,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--token", default=None, help="admin token (default fake-admin-token)")
     parser.add_argument("--xml-only", action="store_true", help="ignore Accept: application/json")
+    parser.add_argument("--second-audiobooks", type=int, default=0, metavar="N",
+                        help="add a second audiobook library (section 5) with N books")
     args = parser.parse_args(argv)
     serve(host=args.host, port=args.port, items=args.items, seed=args.seed, token=args.token,
-          xml_only=args.xml_only)
+          xml_only=args.xml_only, second_audiobooks=args.second_audiobooks)
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+HOME_PIN = "2468"  # the protected Home profile's PIN
 STRONG_PIN_SECONDS = 1800
 WEAK_PIN_SECONDS = 900
 _CODE_ALPHABET = "abcdefghijklmnopqrstuvwxyz0123456789"
@@ -40,6 +41,10 @@ class PlexTvUser:
     owner: bool = False
     has_access: bool = True
     server_token: str = field(default="", repr=False)
+    home_id: int | None = None  # the Plex Home the account belongs to (its admin's id)
+    home_admin: bool = False
+    managed: bool = False  # a managed profile: no plex.tv login of its own, reached by switching
+    pin: str | None = field(default=None, repr=False)  # the profile's Plex Home PIN (protected)
 
     @property
     def thumb(self) -> str:
@@ -112,6 +117,12 @@ class Accounts:
         self.owner = self.add_user("plexowner", email="owner@example.com", owner=True, token=admin_token)
         self.shared_user = self.add_user("sharedreader", email="reader@example.com")
         self.stranger = self.add_user("stranger", email="stranger@example.com", has_access=False)
+        # Plex Home: the owner's, with a managed profile without PIN and one with; another Home's profile.
+        self.make_home(self.owner)
+        self.kid = self.add_home_user(self.owner, "Kids")
+        self.teen = self.add_home_user(self.owner, "Teen", pin=HOME_PIN)
+        self.make_home(self.stranger)
+        self.other_home_kid = self.add_home_user(self.stranger, "Neighbour Kid", has_access=False)
 
     def add_user(
         self,
@@ -139,6 +150,36 @@ class Accounts:
             )
             self.users[uid] = user
             return user
+
+    # ------------------------------------------------------------------------------ Plex Home
+
+    def make_home(self, admin: PlexTvUser) -> None:
+        """Make `admin` the administrator of a Plex Home of their own."""
+        with self._lock:
+            admin.home_id = admin.id
+            admin.home_admin = True
+
+    def add_home_user(
+        self, admin: PlexTvUser, title: str, *, pin: str | None = None, has_access: bool | None = None
+    ) -> PlexTvUser:
+        """A managed profile in `admin`'s Home (access to this server like the admin's, unless told)."""
+        if admin.home_id is None:
+            self.make_home(admin)
+        profile = self.add_user(title, email="", has_access=admin.has_access if has_access is None else has_access)
+        with self._lock:
+            profile.home_id = admin.home_id
+            profile.managed = True
+            profile.email = ""  # managed profiles have no e-mail address of their own
+            profile.pin = pin
+        return profile
+
+    def home_members(self, user: PlexTvUser) -> list[PlexTvUser]:
+        """The members of `user`'s Home, admin first (a user outside any Home is a Home of one)."""
+        if user.home_id is None:
+            return [user]
+        with self._lock:
+            members = [u for u in self.users.values() if u.home_id == user.home_id]
+        return sorted(members, key=lambda u: (not u.home_admin, u.id))
 
     def user_by_name(self, name: str) -> PlexTvUser | None:
         """Find a user by username, or by the role names owner/shared/stranger."""

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import fnmatch
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+from werkzeug.wrappers import Request, Response
+
+from . import responses
 
 KINDS = frozenset(
     {
@@ -156,3 +161,50 @@ def huge_body(size: int, as_json: bool) -> Iterator[bytes]:
     if remainder > 0:
         yield b" " * remainder
     yield tail
+
+
+def fault_response(
+    fault: Fault, request: Request, xml_only: bool, answer: Callable[[Request], Response]
+) -> Response | None:
+    """The answer a fault gives instead of (or, for truncate/drop, cut from) `answer`; None to answer normally."""
+    if fault.delay:
+        time.sleep(fault.delay)
+    kind = fault.kind
+    if kind == "latency":
+        return None
+    if kind in ("status", "unauthorized"):
+        return responses.html_error(fault.status if kind == "status" else 401)
+    if kind == "html":
+        return Response(HTML_PORTAL, status=200, content_type="text/html; charset=utf-8")
+    if kind == "entity_bomb":
+        return Response(ENTITY_BOMB, status=200, content_type=responses.XML)
+    if kind == "deep_xml":
+        return Response(deep_xml(fault.depth), status=200, content_type=responses.XML)
+    if kind == "huge":
+        return _huge_response(fault, responses.wants_json(request, xml_only))
+    return _cut_response(fault, answer(request))
+
+
+def _huge_response(fault: Fault, as_json: bool) -> Response:
+    response = Response(
+        huge_body(fault.size, as_json),
+        status=200,
+        content_type=responses.JSON if as_json else responses.XML,
+        direct_passthrough=True,
+    )
+    if fault.with_length:
+        response.headers["Content-Length"] = str(fault.size)
+    return response
+
+
+def _cut_response(fault: Fault, normal: Response) -> Response:
+    """truncate: a complete answer with half the body; drop: promise the whole body, send half."""
+    body = normal.get_data()
+    half = body[: len(body) // 2]
+    headers = [(k, v) for k, v in normal.headers.items() if k.lower() != "content-length"]
+    if fault.kind == "truncate":
+        return Response(half, status=normal.status_code, headers=headers)
+    # werkzeug closes the connection when fewer bytes than Content-Length were sent.
+    response = Response(iter([half]), status=normal.status_code, headers=headers, direct_passthrough=True)
+    response.headers["Content-Length"] = str(len(body))
+    return response

@@ -16,6 +16,7 @@ _EPOCH_2016 = 1451606400  # 2016-01-01
 _EPOCH_2025_06 = 1748736000  # 2025-06-01
 _ARTICLES = re.compile(r"^(the|a|an)\s+", re.IGNORECASE)
 _UNSAFE_PATH = re.compile(r'[\\/:*?"<>|]')
+_REGIONS = ("us", "us", "us", "uk", "au", "ca", "de")  # Audible stores, weighted as libraries hold them
 
 
 @dataclass(slots=True)
@@ -31,6 +32,12 @@ class FakeSection:
     uuid: str
     created_at: int
     language: str = "en"
+    extra_locations: tuple[str, ...] = ()  # further folders of the library (a second disk)
+
+    @property
+    def locations(self) -> list[str]:
+        """Every folder of the library, the main one first."""
+        return [self.location, *self.extra_locations]
 
 
 @dataclass(slots=True)
@@ -69,6 +76,7 @@ class FakeAlbum:
     title_sort: str | None = None
     extension: str = "m4b"
     fields: dict[str, Any] = field(default_factory=dict)  # extra Plex attributes from tests
+    music: bool = False  # a music album: its tracks are songs, not parts of a book
 
     @property
     def sort_key(self) -> str:
@@ -160,6 +168,35 @@ class LibraryGenerator:
                 self._used_asins.add(value)
                 return value
 
+    def credits(self, author: str, index: int) -> tuple[str | None, str | None]:
+        """(the artist a book is filed under, its narrator): mostly the author, now and then the narrator."""
+        random_ = self.random
+        narrators = data.NARRATORS
+        narrator = narrators[int(random_() * len(narrators))] if random_() < 0.55 else None
+        parent: str | None = author
+        if narrator and random_() < 0.06:
+            # Filed under the narrator, with the author as the secondary artist.
+            parent, narrator = narrator, author
+        if index % 101 == 50:
+            parent = None  # some listings carry no parentTitle at all
+        return parent, narrator
+
+    def guid(self, key: int) -> tuple[str, tuple[str, ...]]:
+        """A book's guid and extra Guids: Audnexus 60 %, plex:// 25 % (some with more Guids), local:// 15 %."""
+        random_ = self.random
+        roll = random_()
+        if roll < 0.6:
+            return audnexus_guid(self.asin(), _REGIONS[int(random_() * len(_REGIONS))]), ()
+        if roll >= 0.85:
+            return f"local://{key}", ()
+        guid = f"plex://album/{hex_id('album', self.seed, key)}"
+        sub = random_()
+        if sub < 0.15:
+            return guid, (f"audible://{self.asin()}",)
+        if sub < 0.3:
+            return guid, (f"mbid://{hex_id('mbid', self.seed, key, length=32)}",)
+        return guid, ()
+
     def person(self) -> str:
         """A generated author name (with diacritics now and then)."""
         return f"{self.pick(data.FIRST_NAMES)} {self.pick(data.LAST_NAMES)}"
@@ -202,6 +239,27 @@ class LibraryGenerator:
         if index % 211 == 7:
             title = f"{title} {self.pick(data.EMOJI)}"
         return title
+
+
+MUSIC_AGENTS = frozenset({"tv.plex.agents.music", "com.plexapp.agents.lastfm"})
+SECOND_AUDIOBOOK_SECTION = 5
+
+
+def second_audiobook_section(location_root: str = "/data") -> FakeSection:
+    """An optional second audiobook library (5), with two folders: a children's library on another disk."""
+    return FakeSection(
+        SECOND_AUDIOBOOK_SECTION, "Kids Audiobooks", "artist", "com.plexapp.agents.audnexus", "Plex Music Scanner",
+        f"{location_root}/kids-audiobooks", hex_id("section", SECOND_AUDIOBOOK_SECTION, length=32),
+        1_499_601_583 + 180, extra_locations=("/mnt/disk2/kids-audiobooks",),
+    )
+
+
+def song_title(album_key: int, index: int) -> str:
+    """A song's title, stable per album and track."""
+    seed = int(hex_id("song", album_key, index, length=8), 16)
+    adjective = data.ADJECTIVES[seed % len(data.ADJECTIVES)]
+    noun = data.NOUNS[(seed // 97) % len(data.NOUNS)]
+    return f"{adjective} {noun}"
 
 
 def build_sections(location_root: str = "/data") -> list[FakeSection]:

@@ -12,11 +12,11 @@ from __future__ import annotations
 import json
 import struct
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from typing import Any
 
-from .library import FakeAlbum, FakeArtist, FakeSection, folder_of, track_durations, track_key
+from .library import FakeAlbum, FakeArtist, FakeSection, folder_of, song_title, track_durations, track_key
 
 PMS_VERSION = "1.41.3.9314-a0bfb8370"
 MEDIA_TAG_PREFIX = "/system/bundle/media/flags/"
@@ -69,7 +69,8 @@ def _element(tag: str, node: Mapping[str, Any], out: list[str]) -> None:
     if children:
         out.append(f"<{tag}{''.join(attrs)}>")
         for child_tag, child in children:
-            _element(child_tag, child, out)
+            # Items under a Hub's Metadata are tagged as in listings (Directory for albums, Track, ...).
+            _element(item_tag(child) if child_tag == "Metadata" else child_tag, child, out)
         out.append(f"</{tag}>")
     else:
         out.append(f"<{tag}{''.join(attrs)} />")
@@ -155,7 +156,10 @@ def section_dict(section: FakeSection, scanned_at: int) -> dict[str, Any]:
         "directory": True,
         "contentChangedAt": 18253756 + section.id,
         "hidden": 0,
-        "Location": [{"id": section.id, "path": section.location}],
+        "Location": [
+            {"id": section.id if i == 0 else section.id * 100 + i, "path": path}
+            for i, path in enumerate(section.locations)
+        ],
     }
 
 
@@ -253,7 +257,10 @@ def track_dicts(album: FakeAlbum, artist: FakeArtist, section: FakeSection) -> l
     added = album.added_at
     for index, duration in enumerate(durations, start=1):
         tk = track_key(album.rating_key, index)
-        if single:
+        if album.music:
+            title = song_title(album.rating_key, index)
+            name = f"{index:02d} - {title}.{ext}"
+        elif single:
             name = f"{folder.rsplit('/', 1)[-1]}.{ext}"
             title = album.title
         else:
@@ -422,8 +429,3 @@ def cover_color(key: int) -> tuple[int, int, int]:
     )
     return palette[key % len(palette)]
 
-
-def chunks(data: bytes, size: int = 65536) -> Iterable[bytes]:
-    """Split bytes into chunks for a streamed response."""
-    for start in range(0, len(data), size):
-        yield data[start : start + size]

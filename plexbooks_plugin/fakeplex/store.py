@@ -12,6 +12,8 @@ from . import data
 from .library import (
     _EPOCH_2016,
     _EPOCH_2025_06,
+    MUSIC_AGENTS,
+    SECOND_AUDIOBOOK_SECTION,
     FakeAlbum,
     FakeArtist,
     FakeSection,
@@ -21,9 +23,11 @@ from .library import (
     build_sections,
     hex_id,
     make_asin,
+    second_audiobook_section,
 )
 
 AUDIOBOOK_SECTION = 4
+UNKNOWN_ARTIST = "[Unknown Artist]"
 MUSIC_SECTION = 2
 _FIRST_KEY = 1001
 _ALBUM_FIELDS = {f.name for f in dataclass_fields(FakeAlbum)} - {"rating_key", "fields"}
@@ -66,9 +70,11 @@ def parse_sort(sort: str | None) -> tuple[str, bool]:
 class FakeLibrary:
     """Sections, artists and albums of the fake server; every method is thread-safe."""
 
-    def __init__(self, items: int, seed: int) -> None:
+    def __init__(self, items: int, seed: int, second_audiobooks: int = 0) -> None:
         self.lock = threading.RLock()
         self.sections: dict[int, FakeSection] = {s.id: s for s in build_sections()}
+        if second_audiobooks > 0:
+            self.sections[SECOND_AUDIOBOOK_SECTION] = second_audiobook_section()
         self.albums: dict[int, FakeAlbum] = {}
         self.artists: dict[int, FakeArtist] = {}
         self._artist_by_name: dict[tuple[int, str], int] = {}
@@ -78,7 +84,10 @@ class FakeLibrary:
         self._sorted: dict[tuple[int, str, bool], list[FakeAlbum]] = {}
         self._folded: dict[int, str] = {}
         self._generate_music(seed)
-        self._generate_audiobooks(max(0, int(items)), seed)
+        self._generate_audiobooks(max(0, int(items)), seed, AUDIOBOOK_SECTION)
+        if second_audiobooks > 0:
+            # Another seed: the second library holds other books (a few well-known titles recur).
+            self._generate_audiobooks(int(second_audiobooks), seed + 7919, SECOND_AUDIOBOOK_SECTION)
 
     # ------------------------------------------------------------------------------ keys
 
@@ -97,7 +106,7 @@ class FakeLibrary:
         artist = FakeArtist(
             rating_key=key,
             section_id=section_id,
-            title=title,
+            title=title or UNKNOWN_ARTIST,  # PMS files albums without an artist tag here
             guid=f"plex://artist/{hex_id('artist', section_id, title)}" if title else f"local://{key}",
             added_at=added_at,
         )
@@ -133,9 +142,11 @@ class FakeLibrary:
                 track_count=tracks,
                 folder=album_folder(section.location, artist_name, title),
                 extension="flac",
+                music=True,
             )
 
-    def _generate_audiobooks(self, count: int, seed: int) -> None:
+    def _generate_audiobooks(self, count: int, seed: int, section_id: int) -> None:
+        """Generate `count` books into `section_id` (rating keys grow with addedAt)."""
         gen = LibraryGenerator(seed)
         rng = gen.rng
         reals = list(data.REAL_TITLES)
@@ -146,9 +157,8 @@ class FakeLibrary:
         span = _EPOCH_2025_06 - _EPOCH_2016
         random_ = gen.random
         added = sorted(_EPOCH_2016 + int(random_() * span) for _ in range(count))
-        regions = ("us", "us", "us", "uk", "au", "ca", "de")
-        narrators, publishers, genres = data.NARRATORS, data.PUBLISHERS, data.GENRES
-        n_narrators, n_publishers, n_genres = len(narrators), len(publishers), len(genres)
+        publishers, genres = data.PUBLISHERS, data.GENRES
+        n_publishers, n_genres = len(publishers), len(genres)
         lower_genre = {g: g.lower() for g in genres}
         by_name = self._artist_by_name
         albums = self.albums
@@ -160,31 +170,13 @@ class FakeLibrary:
             else:
                 title, author = gen.title(), gen.person()
             title = gen.decorate(title, i, real=real)
-            narrator: str | None = narrators[int(random_() * n_narrators)] if random_() < 0.55 else None
-            parent: str | None = author
-            if narrator and random_() < 0.06:
-                # Filed under the narrator, with the author as the secondary artist.
-                parent, narrator = narrator, author
-            if i % 101 == 50:
-                parent = None  # some listings carry no parentTitle at all
+            parent, narrator = gen.credits(author, i)
             added_at = added[i]
-            artist_key = by_name.get((AUDIOBOOK_SECTION, parent or ""))
+            artist_key = by_name.get((section_id, parent or ""))
             if artist_key is None:
-                artist_key = self.artist_for(AUDIOBOOK_SECTION, parent, added_at).rating_key
+                artist_key = self.artist_for(section_id, parent, added_at).rating_key
             key = self._new_key()
-            roll = random_()
-            extra: tuple[str, ...] = ()
-            if roll < 0.6:
-                guid = audnexus_guid(gen.asin(), regions[int(random_() * 7)])
-            elif roll < 0.85:
-                guid = f"plex://album/{hex_id('album', seed, key)}"
-                sub = random_()
-                if sub < 0.15:
-                    extra = (f"audible://{gen.asin()}",)
-                elif sub < 0.3:
-                    extra = (f"mbid://{hex_id('mbid', seed, key, length=32)}",)
-            else:
-                guid = f"local://{key}"
+            guid, extra = gen.guid(key)
             # Every 149th is a box set beyond 596 hours: more than 2**31 milliseconds.
             if i % 149 == 31:
                 true_duration = 2**31 + 1 + int(random_() * 1_352_516_352)
@@ -194,7 +186,7 @@ class FakeLibrary:
             genre = genres[int(random_() * n_genres)]
             albums[key] = FakeAlbum(
                 rating_key=key,
-                section_id=AUDIOBOOK_SECTION,
+                section_id=section_id,
                 title=title,
                 author=parent,
                 narrator=narrator,
@@ -257,6 +249,7 @@ class FakeLibrary:
                 folder=known.pop("folder", None)
                 or album_folder(self.sections[section_id].location, author, title),
                 fields=plex_fields,
+                music=self.sections[section_id].agent in MUSIC_AGENTS,
             )
             for name, value in known.items():
                 setattr(album, name, value)

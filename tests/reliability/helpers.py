@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import time
 from collections.abc import Callable
 from typing import Any
@@ -13,6 +12,9 @@ from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.models import BookRequest, LibraryItem, ScanRun
+from tests.plex_conftest_helpers import closed_port_url
+
+__all__ = ["closed_port_url"]  # the reliability tests import it from here
 
 FAST_TIMEOUT = (0.5, 0.5)
 FAST_RETRIES = 1
@@ -101,9 +103,3 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 10.0, step: float
     return predicate()
 
 
-def closed_port_url() -> str:
-    """An http URL on loopback where nothing listens (connection refused)."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
