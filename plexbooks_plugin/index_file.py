@@ -46,8 +46,10 @@ class SavedIndex:
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
     """What built the index: plexbooks' version and the matching code's source (a changed analysis invalidates)."""
-    source = Path(matching.__file__).read_bytes()
-    return f"{__version__}:{hashlib.sha256(source).hexdigest()[:16]}"
+    digest = hashlib.sha256()
+    for module in sorted(Path(matching.__file__).parent.glob("*.py")):  # the whole matching package
+        digest.update(module.name.encode() + b"\0" + module.read_bytes())
+    return f"{__version__}:{digest.hexdigest()[:16]}"
 
 
 def save(path: Path, box: SecretBox, saved: SavedIndex) -> None:
