@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import os
 import platform
+import random
 import resource
 import socket
 import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +50,49 @@ def current_rss_mb() -> float:
         return round(pages * os.sysconf("SC_PAGE_SIZE") / (1024 * 1024), 1)
     except (OSError, ValueError, IndexError):
         return peak_rss_mb()
+
+
+def io_counters() -> dict[str, int]:
+    """This process's I/O counters from /proc/self/io (empty where there is none).
+
+    ``write_bytes`` is what reached the storage layer (the page cache's write-back included);
+    ``wchar`` is every byte passed to write()/pwrite() (SQLite's WAL and database writes, and the
+    few hundred bytes of each HTTP request).
+    """
+    counters: dict[str, int] = {}
+    with contextlib.suppress(OSError, ValueError), open("/proc/self/io") as fh:
+        for line in fh:
+            name, _, value = line.partition(":")
+            counters[name.strip()] = int(value)
+    return counters
+
+
+def io_delta(label: str, before: dict[str, int], after: dict[str, int]) -> dict[str, float]:
+    """MB written between two `io_counters` readings, as ``{label}_write_mb`` and ``{label}_wchar_mb``."""
+    out: dict[str, float] = {}
+    for key, name in (("write_bytes", "write_mb"), ("wchar", "wchar_mb")):
+        if key in before and key in after:
+            out[f"{label}_{name}"] = round((after[key] - before[key]) / (1024 * 1024), 1)
+    return out
+
+
+def sqlite_file_sizes(db_url: str) -> dict[str, float]:
+    """Size of a SQLite database file and its WAL in MB (nothing for other databases)."""
+    if not db_url.startswith("sqlite:///"):
+        return {}
+    path = Path(db_url[len("sqlite:///") :])
+    sizes: dict[str, float] = {}
+    for suffix, name in (("", "db_file_mb"), ("-wal", "wal_file_mb")):
+        with contextlib.suppress(OSError):
+            sizes[name] = round(Path(str(path) + suffix).stat().st_size / (1024 * 1024), 1)
+    return sizes
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    """The value below which `fraction` of the (non-empty) list lies (nearest rank)."""
+    ordered = sorted(values)
+    rank = max(0, min(len(ordered) - 1, math.ceil(fraction * len(ordered)) - 1))
+    return ordered[rank]
 
 
 def median(values: list[float]) -> float:
@@ -116,11 +161,27 @@ def machine_info() -> dict[str, Any]:
 # ------------------------------------------------------------------ the emulator process
 
 
+PORT_RANGE_ENV = "PLEXBOOKS_BENCH_PORTS"  # e.g. "48000-48999": where the bench's servers may listen
+
+
 def free_port() -> int:
-    """A loopback port that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A loopback port that was free a moment ago (within PLEXBOOKS_BENCH_PORTS when that is set)."""
+    wanted = os.environ.get(PORT_RANGE_ENV, "").strip()
+    if not wanted:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+    low, _, high = wanted.partition("-")
+    ports = list(range(int(low), int(high or low) + 1))
+    random.shuffle(ports)  # two bench processes starting together rarely pick the same port
+    for port in ports:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {PORT_RANGE_ENV}={wanted}")
 
 
 @dataclass
@@ -149,7 +210,6 @@ class Emulator:
 def start_emulator(items: int, *, seed: int = 1, token: str = BENCH_TOKEN, log_dir: Path,
                    timeout: float = 600.0) -> Emulator:
     """Start `plexbooks fake-plex` in a child process and wait until it answers /identity."""
-    import requests
 
     port = free_port()
     log_path = log_dir / f"fakeplex-{items}-{port}.log"
@@ -161,24 +221,33 @@ def start_emulator(items: int, *, seed: int = 1, token: str = BENCH_TOKEN, log_d
             stdout=log, stderr=subprocess.STDOUT, cwd=str(REPO_DIR), env=child_env(),
         )
     url = f"http://127.0.0.1:{port}"
+    wait_for_http(process, url + "/identity", what="the emulator", timeout=timeout, interval=0.1,
+                  exit_detail=lambda: log_path.read_text(errors="replace"))
+    startup = time.perf_counter() - started
+    section = find_audiobook_section(url, token, items)
+    return Emulator(process, url, token, items, section, round(startup, 2), log_path)
+
+
+def wait_for_http(
+    process: subprocess.Popen[bytes], url: str, *, what: str, timeout: float, interval: float,
+    exit_detail: Callable[[], str],
+) -> None:
+    """Wait until `url` answers 200; RuntimeError when `process` exits first or `timeout` passes (then killed)."""
+    import requests
+
     deadline = time.monotonic() + timeout
     while True:
         if process.poll() is not None:
-            raise RuntimeError(
-                f"the emulator exited with {process.returncode}: {log_path.read_text(errors='replace')[-2000:]}"
-            )
+            raise RuntimeError(f"{what} exited with {process.returncode}: {exit_detail()[-2000:]}")
         try:
-            if requests.get(url + "/identity", timeout=2).status_code == 200:
-                break
+            if requests.get(url, timeout=2).status_code == 200:
+                return
         except requests.RequestException:
             pass
         if time.monotonic() > deadline:
             process.kill()
-            raise RuntimeError(f"the emulator did not answer /identity within {timeout:.0f} s")
-        time.sleep(0.1)
-    startup = time.perf_counter() - started
-    section = find_audiobook_section(url, token, items)
-    return Emulator(process, url, token, items, section, round(startup, 2), log_path)
+            raise RuntimeError(f"{what} did not answer {url} within {timeout:.0f} s")
+        time.sleep(interval)
 
 
 def find_audiobook_section(url: str, token: str, items: int) -> str:

@@ -14,6 +14,8 @@ Scenarios and the arguments they read (all in the JSON object):
 - ``recent_new``    db_url, items, seed, rounds, new: polls after adding `new` books to the emulator.
 - ``availability``  db_url, runs, books, baseline_books: 50 availability answers from the warm index.
 - ``requests``      db_url, requests: matching 1,000 downloaded requests (index build + matching).
+- ``web``, ``decode`` see web_scenarios.py (HTTP availability and search; JSON decoders).
+- ``levers``        see levers.py (the full scan's costs one lever at a time, on recorded pages).
 """
 
 from __future__ import annotations
@@ -192,25 +194,35 @@ def scenario_scan(args: Args) -> Result:
     configure(core, args["url"], args["token"], args["section_id"])
     rss_ready = benchlib.current_rss_mb()
     counter.count = 0
+    io_start = benchlib.io_counters()
     with profiled(args, "scan-first"):
         first_s, first = timed(lambda: run_scan(core, "full", triggered_by="bench"))
     first_cpu = LAST_CPU
+    io_first = benchlib.io_counters()
     first_requests = counter.count
     peak_after_first = benchlib.peak_rss_mb()
     counter.count = 0
-    with profiled(args, "scan-second"):
-        second_s, second = timed(lambda: run_scan(core, "full", triggered_by="bench"))
-    second_cpu = LAST_CPU
+    if args.get("rescan", True):
+        with profiled(args, "scan-second"):
+            second_s, second = timed(lambda: run_scan(core, "full", triggered_by="bench"))
+        second_cpu = LAST_CPU
+    else:  # a scaling run: the first scan only
+        second_s, second, second_cpu = 0.0, {"total": 0, "new": 0, "updated": 0}, 0.0
+    io_second = benchlib.io_counters()
     core.db.dispose()
+    sqlite = args["db_url"].startswith("sqlite")  # PostgreSQL writes in its own server process
     return {
+        **(benchlib.io_delta("first", io_start, io_first) if sqlite else {}),
+        **(benchlib.io_delta("second", io_first, io_second) if sqlite and second_s else {}),
+        **benchlib.sqlite_file_sizes(args["db_url"]),
         "items": first["total"],
         "first_s": round(first_s, 3),
         "items_per_s": round(first["total"] / first_s, 1) if first_s else None,
         "first_cpu_s": round(first_cpu, 3),
-        "second_s": round(second_s, 3),
-        "second_cpu_s": round(second_cpu, 3),
+        "second_s": round(second_s, 3) if second_s else None,
+        "second_cpu_s": round(second_cpu, 3) if second_s else None,
         "second_items_per_s": round(second["total"] / second_s, 1) if second_s else None,
-        "rescan_ratio": round(second_s / first_s, 3) if first_s else None,
+        "rescan_ratio": round(second_s / first_s, 3) if first_s and second_s else None,
         "first_new": first["new"],
         "second_new": second["new"],
         "second_updated": second["updated"],
@@ -230,11 +242,14 @@ def scenario_plexapi(args: Args) -> Result:
 
     connect_s, server = timed(lambda: PlexServer(args["url"], args["token"], timeout=300))
     section = server.library.sectionByID(int(args["section_id"]))
-    with profiled(args, "plexapi"):
-        default_s, albums = timed(section.albums)
-    default_cpu = LAST_CPU
-    count_default = len(albums)
-    del albums
+    default_s = default_cpu = 0.0
+    count_default = 0
+    if args.get("default_listing", True):
+        with profiled(args, "plexapi"):
+            default_s, albums = timed(section.albums)
+        default_cpu = LAST_CPU
+        count_default = len(albums)
+        del albums
     page500_s, albums = timed(lambda: section.search(libtype="album", container_size=500))
     page500_cpu = LAST_CPU
     count_500 = len(albums)
@@ -243,7 +258,7 @@ def scenario_plexapi(args: Args) -> Result:
         "items": count_500,
         "items_default": count_default,
         "connect_s": round(connect_s, 3),
-        "list_default_pages_s": round(default_s, 3),
+        "list_default_pages_s": round(default_s, 3) if default_s else None,
         "list_500_pages_s": round(page500_s, 3),
         "list_default_cpu_s": round(default_cpu, 3),
         "list_500_cpu_s": round(page500_cpu, 3),
@@ -548,6 +563,27 @@ SCENARIOS: dict[str, Callable[[Args], Result]] = {
     "availability": scenario_availability,
     "requests": scenario_requests,
 }
+
+
+def _web_scenario(name: str) -> Callable[[Args], Result]:
+    """A scenario of web_scenarios.py, imported when it runs (that module imports this one)."""
+
+    def run(args: Args) -> Result:
+        import web_scenarios
+
+        result: Result = getattr(web_scenarios, f"scenario_{name}")(args)
+        return result
+
+    return run
+
+
+def _levers(args: Args) -> Result:
+    import levers
+
+    return levers.scenario_levers(args)
+
+
+SCENARIOS.update({"web": _web_scenario("web"), "decode": _web_scenario("decode"), "levers": _levers})
 
 
 def main(argv: list[str] | None = None) -> int:

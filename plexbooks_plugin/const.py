@@ -28,6 +28,7 @@ class SettingKey(StrEnum):
     PENDING_REMOVAL = "pending_removal"
     DEMO_DATABASE = "demo_database"
     SECRET_KEY_FILE = "secret_key_file"
+    PENDING_REMOVAL_KEYS = "pending_removal_keys"
 
 
 # Cluster-wide leases (rows of plexbooks_leases).

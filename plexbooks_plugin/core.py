@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
+import threading
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 import requests
@@ -19,12 +23,15 @@ from .crypto import SecretBox
 from .db import Database
 from .errors import ConfigError
 from .index_cache import IndexCache
+from .library_search import LibrarySearch
 from .matching import LibraryIndex
 from .models import utcnow
 from .plex.client import PlexClient
 from .plex.plextv import PlexTV
 from .plex.transport import DEFAULT_DEADLINE
 from .scanning.threads import ScanThreads
+
+log = logging.getLogger(__name__)
 
 KEY_PROBLEM_ADVICE = (
     "Enter the Plex token again in Settings (or sign in with Plex there), or restore the key it was saved with."
@@ -59,6 +66,11 @@ class PlexBooksCore:
         # Unique per process and per core, so leases tell workers (and tests' cores) apart.
         self.holder_id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.index_cache = IndexCache()
+        # Where `warm_up` saves the built index for the next start (the extension sets it; None: nowhere).
+        self.index_file: Path | None = None
+        self._search: LibrarySearch | None = None
+        self._search_version = -1
+        self._search_lock = threading.Lock()
         self.scan_threads = ScanThreads()  # this runtime's background scans (scanning.start_scan)
         # What signal receivers run inside: the extension sets the host app's context here.
         self.host_context: Callable[[], AbstractContextManager[Any]] = nullcontext
@@ -153,3 +165,59 @@ class PlexBooksCore:
     def invalidate_index(self) -> None:
         """Drop the cached index (the next lookup rebuilds it)."""
         self.index_cache.invalidate()
+
+    def library_search(self) -> LibrarySearch:
+        """Return the in-memory word search of the library, rebuilt when the library changed since."""
+        with self.session() as session:
+            version = repo.library_version(session)
+            if self._search is not None and version == self._search_version:
+                return self._search
+            with self._search_lock:
+                if self._search is None or version != self._search_version:
+                    # Version first, rows after: rows newer than the version only cause one more rebuild.
+                    self._search = LibrarySearch(repo.library_search_rows(session))
+                    self._search_version = version
+                return self._search
+
+    def load_saved_index(self) -> bool:
+        """Start from the index saved at `index_file` by an earlier start, if it is this database's; say whether."""
+        if self.index_file is None:
+            return False
+        try:
+            return self.index_cache.load(self.index_file, self.box, self.client_identifier())
+        except Exception:  # only a cache: build instead
+            log.warning("could not load the saved library index %s", self.index_file, exc_info=True)
+            return False
+
+    def warm_up(self, *, loaded: bool | None = None) -> None:
+        """Load (or build) the match index and build the word search now, so that no user request waits for them.
+
+        `loaded` says whether `load_saved_index` already ran (and found one); None: try it now.
+        """
+        started = time.perf_counter()
+        if loaded is None:
+            loaded = self.load_saved_index()
+        builds = self.index_cache.rebuilds
+        index = self.library_index()
+        index.best_match("warm up", "warm up")  # the matching code's first-use costs
+        if self.index_file is not None and (self.index_cache.rebuilds != builds or not loaded):
+            try:
+                self.index_cache.save(self.index_file, self.box, self.client_identifier())
+            except Exception:  # only a cache: the next start builds instead
+                log.warning("could not save the library index to %s", self.index_file, exc_info=True)
+        self.library_search()
+        log.info("library index (%s) and search ready: %d albums in %.2f s", "loaded" if loaded else "built",
+                 len(index), time.perf_counter() - started)
+
+    def warm_up_in_background(self, *, loaded: bool | None = None) -> threading.Thread:
+        """Run `warm_up` in a daemon thread (a failure is logged: the first request builds instead)."""
+
+        def run() -> None:
+            try:
+                self.warm_up(loaded=loaded)
+            except Exception:
+                log.exception("preparing the library index at start failed; the first request builds it")
+
+        thread = threading.Thread(target=run, name="plexbooks-warm-up", daemon=True)
+        thread.start()
+        return thread

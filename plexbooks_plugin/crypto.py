@@ -111,6 +111,23 @@ class SecretBox:
             raise ConfigError(f"no secret key to encrypt with: {ring.problem or 'none was found'}")
         return self._fernets[0][1].encrypt(plaintext.encode("utf-8")).decode("ascii")
 
+    def seal(self, data: bytes) -> bytes:
+        """Encrypt and authenticate bytes with the primary key (a cache file only this install can have written)."""
+        ring = self.ring
+        if ring.primary is None or not self._fernets:
+            raise ConfigError(f"no secret key to seal with: {ring.problem or 'none was found'}")
+        return self._fernets[0][1].encrypt(data)
+
+    def unseal(self, token: bytes) -> bytes | None:
+        """The bytes `seal` was given, or None when no key of the ring sealed them or they were altered."""
+        self.ring  # noqa: B018 - loads the keys on first use
+        for _key, fernet in self._fernets:
+            try:
+                return fernet.decrypt(token)
+            except (InvalidToken, ValueError):
+                continue
+        return None
+
     def decrypt(self, ciphertext: str) -> str:
         """Decrypt a stored secret; no key that fits is a ConfigError naming where the keys came from."""
         return self.decrypt_with_key(ciphertext)[0]

@@ -17,6 +17,7 @@ from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
 from .data_dir import default_database_dir
 from .db import Database
 from .hooks import set_default_core
+from .index_file import FILE_NAME as INDEX_FILE_NAME
 from .keys import key_sources, secret_box
 from .plex.transport import DEFAULT_DEADLINE
 from .state import EXTENSION_KEY, PlexBooksState, get_core, get_state
@@ -71,6 +72,8 @@ class PlexBooks:
         app.config.setdefault("PLEXBOOKS_PLEX_TIMEOUT", (5.0, 30.0))
         app.config.setdefault("PLEXBOOKS_PLEX_RETRIES", 2)
         app.config.setdefault("PLEXBOOKS_PLEX_DEADLINE", DEFAULT_DEADLINE)
+        # Load (or build) the availability index and build the word search at start, in the background.
+        app.config.setdefault("PLEXBOOKS_WARM_UP", not app.config.get("TESTING", False))
         app.config["PLEXBOOKS_DATABASE_URL"] = default_database_url(app)
 
         db = Database(app.config["PLEXBOOKS_DATABASE_URL"])
@@ -94,6 +97,12 @@ class PlexBooks:
 
         init_auth(app, state)
         app.register_blueprint(plexbooks_blueprint, url_prefix=state.url_prefix)
+        if app.config["PLEXBOOKS_WARM_UP"] and not _is_reloader_parent(app):
+            core.index_file = default_database_dir(app.instance_path) / INDEX_FILE_NAME
+            # Loading a saved index takes a fraction of a second: done before the host serves, so
+            # the first request after a restart finds it; syncing it (or a first build) and the
+            # word search go on in the background.
+            core.warm_up_in_background(loaded=core.load_saved_index())
 
         if app.config["PLEXBOOKS_SCHEDULER"] and not _is_reloader_parent(app):
             scheduler_start.install(app, state)

@@ -6,10 +6,13 @@ import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy.orm import Session
 
+from . import index_file
 from . import store as repo
+from .crypto import SecretBox
 from .matching import LibraryIndex
 
 # Rows stamped up to this long before the last index sync are read again at the next one: it covers
@@ -56,6 +59,29 @@ class IndexCache:
                 self._synced_at = started
                 assert self._index is not None
                 return self._index
+
+    def load(self, path: Path, box: SecretBox, database: str) -> bool:
+        """Start from the index a previous process saved at `path` for `database`; say whether there was one.
+
+        A loaded index is then synced like any other: the rows changed since it was saved are re-read.
+        """
+        with self._lock:
+            if self._index is not None:
+                return False
+            saved = index_file.load(path, box, database)
+            if saved is None:
+                return False
+            self._index, self._keys = saved.index, saved.keys
+            self._version, self._synced_at = saved.version, saved.synced_at
+            return True
+
+    def save(self, path: Path, box: SecretBox, database: str) -> None:
+        """Save the index for the next start (nothing when none is built)."""
+        with self._lock:
+            if self._index is None:
+                return
+            saved = index_file.SavedIndex(database, self._version, self._synced_at, self._index, set(self._keys))
+            index_file.save(path, box, saved)
 
     def invalidate(self) -> None:
         """Drop the index (the next `get` rebuilds it)."""

@@ -65,3 +65,5 @@ class PlexPage:
     offset: int
     total_size: int
     skipped: int = 0  # items on the page that could not be parsed
+    # Keys of items left out of `items` because their updatedAt equals the caller's (full scans only).
+    unchanged: tuple[str, ...] = ()

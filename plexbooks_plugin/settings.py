@@ -101,6 +101,8 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "secret_key_file", "the key file that encrypts the secrets (absolute path)", _parse_nonempty, public=False
         ),
+        SettingSpec("pending_removal_keys", "JSON list of the rating keys a held-back removal would delete",
+                    _parse_nonempty, public=False),
     )
 }
 

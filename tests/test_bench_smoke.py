@@ -24,6 +24,11 @@ EXPECTED = {
     "availability": ("median_ms", "pairwise_50_extrapolated_ms", "speedup_vs_pairwise", "index_build_s",
                      "index_rss_mb", "peak_rss_mb"),
     "requests": ("index_build_s", "matching_s", "total_s", "matched", "peak_rss_mb"),
+    "web": ("host_ready_s", "first_availability_ms", "cold_first_availability_ms", "availability_median_ms",
+            "search_median_ms", "search_total_hits", "peak_rss_mb"),
+    "decode": ("json_ms", "json_records_ms", "page_items", "peak_rss_mb"),
+    "levers": ("decode_json_cpu_s", "records_skip_unchanged_cpu_s", "store_dicts-500_cpu_s",
+               "store_tuples-2000-deferred_cpu_s", "store_tuples-2000-deferred_touch_cpu_s"),
 }
 
 

@@ -81,3 +81,32 @@ def test_host_tables_are_left_alone(database_factory) -> None:  # type: ignore[n
     assert "host_books" in _tables(url)
     db.dispose()
     engine.dispose()
+
+
+def test_the_search_text_migration_refolds_stored_titles(database_factory) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+
+    from plexbooks_plugin.library_search import search_text
+    from plexbooks_plugin.matching import normalize_title
+
+    url = database_factory.new_url()
+    db = Database(url)
+    db.upgrade("0002")
+    titles = ["The Hobbit (Unabridged)", "Book Two: Émile's Return", "Dune"]
+    with db.engine.begin() as connection:
+        for i, title in enumerate(titles, start=1):
+            connection.execute(
+                text("INSERT INTO plexbooks_library (section_id, rating_key, guid, title, norm_title, norm_author, "
+                     "first_seen_at, row_updated_at) VALUES ('1', :key, 'local://x', :title, :norm, '', "
+                     "CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"),
+                {"key": str(i), "title": title, "norm": normalize_title(title)},
+            )
+    db.upgrade()
+    with db.engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT title, norm_title FROM plexbooks_library")).all())
+    assert stored == {title: search_text(title) for title in titles}
+    db.downgrade("0002")
+    with db.engine.connect() as connection:
+        stored = dict(connection.execute(text("SELECT title, norm_title FROM plexbooks_library")).all())
+    assert stored == {title: normalize_title(title) for title in titles}
+    db.dispose()

@@ -20,6 +20,7 @@ from .parsing import (
     albums_from_container,
     as_int,
     as_str,
+    changed_albums,
     common_directory,
     items_of,
     parse_or_raise,
@@ -194,13 +195,15 @@ class PlexClient(PlexHTTPClient):
 
     # ------------------------------------------------------------------------------ albums
 
-    def _fetch_page(self, path: str, params: Mapping[str, str | int], start: int, size: int) -> tuple[PlexPage, int]:
+    def _fetch_page(
+        self, path: str, params: Mapping[str, str | int], start: int, size: int, known: Mapping[str, int]
+    ) -> tuple[PlexPage, int]:
         """GET one page of a paged listing; return it and how many raw items the server sent."""
         query = dict(params)
         query["X-Plex-Container-Start"] = start
         query["X-Plex-Container-Size"] = size
         container = self._container(path, query)
-        albums, skipped = albums_from_container(container)
+        albums, skipped, unchanged = changed_albums(container, known)
         raw_count = len(items_of(container))
         total = as_int(container.get("totalSize"))
         offset = as_int(container.get("offset"))
@@ -210,6 +213,7 @@ class PlexClient(PlexHTTPClient):
             offset=0 if unpaged else (start if offset is None else offset),
             total_size=raw_count if unpaged else int(total or 0),
             skipped=skipped,
+            unchanged=tuple(unchanged),
         )
         # An unpaged answer (no totalSize) is the whole listing: -1 tells the pager to stop.
         return page, -1 if unpaged else raw_count
@@ -222,6 +226,7 @@ class PlexClient(PlexHTTPClient):
         max_pages: int | None = None,
         *,
         prefetch: bool = False,
+        known: Mapping[str, int] | None = None,
     ) -> Generator[PlexPage, None, None]:
         """Yield pages until totalSize is reached, a page comes back empty, or max_pages.
 
@@ -230,7 +235,9 @@ class PlexClient(PlexHTTPClient):
         caller is not using this client (the generator owns the HTTP session until it is exhausted
         or closed). An error of the prefetched page is raised when that page is consumed; closing
         the generator early cancels the prefetch or waits for the request in flight to end.
+        Albums whose updatedAt equals `known`'s are named in `PlexPage.unchanged` instead of built.
         """
+        known = known or {}
         start = 0
         pages = 0
         previous: tuple[str, ...] = ()
@@ -242,7 +249,7 @@ class PlexClient(PlexHTTPClient):
                     page, raw_count = pending.result()  # re-raises the prefetched page's error
                     pending = None
                 else:
-                    page, raw_count = self._fetch_page(path, params, start, page_size)
+                    page, raw_count = self._fetch_page(path, params, start, page_size, known)
                 previous = self._check_advance(path, page, start, raw_count, previous)
                 pages += 1
                 # Advance by what actually came back, so a server capping page sizes loses nothing;
@@ -256,7 +263,7 @@ class PlexClient(PlexHTTPClient):
                 if more and prefetch:
                     if executor is None:
                         executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plexbooks-prefetch")
-                    pending = executor.submit(self._fetch_page, path, params, start, page_size)
+                    pending = executor.submit(self._fetch_page, path, params, start, page_size, known)
                 yield from batches(page, page_size)
                 if not more:
                     return
@@ -276,7 +283,7 @@ class PlexClient(PlexHTTPClient):
         A server that ignores the offset sends the first page again and again while claiming
         millions of items: paging through it would never end.
         """
-        keys = tuple(item.rating_key for item in page.items)
+        keys = tuple(item.rating_key for item in page.items) + page.unchanged  # unchanged: known, not built
         if raw_count > 0 and asked > 0 and (page.offset != asked or (keys and keys == previous)):
             raise PlexResponseError(
                 f"{self.remote.label} ignored paging for {path}: asked for the items from {asked:,}, it sent "
@@ -291,7 +298,12 @@ class PlexClient(PlexHTTPClient):
         return keys
 
     def albums(
-        self, section_id: str | int, page_size: int | None = None, *, max_pages: int | None = None
+        self,
+        section_id: str | int,
+        page_size: int | None = None,
+        *,
+        max_pages: int | None = None,
+        known: Mapping[str, int] | None = None,
     ) -> Generator[PlexPage, None, None]:
         """Iterate over all albums of a section (or its first `max_pages` pages), one PlexPage per request.
 
@@ -299,6 +311,8 @@ class PlexClient(PlexHTTPClient):
 
         The next page is fetched in a background thread while the caller handles the current one:
         do not use this client for anything else until the iteration ends, or close the generator.
+        `known` (rating key -> updatedAt of the mirror) names unchanged albums in `PlexPage.unchanged`
+        instead of building them.
         """
         return self._paged(
             f"/library/sections/{_seg(section_id)}/all",
@@ -306,6 +320,7 @@ class PlexClient(PlexHTTPClient):
             page_size or self.page_size,
             max_pages,
             prefetch=True,  # a full listing: fetch page n+1 while the caller stores page n
+            known=known,
         )
 
     def recently_added(
@@ -445,7 +460,7 @@ def batches(page: PlexPage, size: int) -> Generator[PlexPage, None, None]:
     for index in range(0, len(page.items), size):
         yield replace(
             page, items=page.items[index : index + size], offset=page.offset + index,
-            skipped=page.skipped if index == 0 else 0,
+            skipped=page.skipped if index == 0 else 0, unchanged=page.unchanged if index == 0 else (),
         )
 
 

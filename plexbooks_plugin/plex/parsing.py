@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 from xml.parsers import expat
 
+import orjson
 import xmltodict
 
 from ..errors import PlexResponseError
@@ -180,6 +181,18 @@ def _normalise_container(container: dict[str, Any]) -> dict[str, Any]:
     return container
 
 
+def _loads(body: bytes) -> Any:
+    """Decode JSON with orjson (about twice as fast); whatever it refuses goes through `json` as before.
+
+    orjson refuses a few things the standard decoder reads (NaN, integers beyond 64 bits, lone
+    surrogates): those answers decode exactly as they always did.
+    """
+    try:
+        return orjson.loads(body)
+    except (orjson.JSONDecodeError, RecursionError):
+        return json.loads(body)
+
+
 def parse_container(body: bytes, content_type: str) -> dict[str, Any]:
     """Parse a PMS answer (JSON or XML by Content-Type, else sniffed) into its MediaContainer dict.
 
@@ -191,7 +204,7 @@ def parse_container(body: bytes, content_type: str) -> dict[str, Any]:
     is_json = "json" in content_type or (not content_type.endswith("xml") and stripped in (b"{", b"["))
     if is_json:
         try:
-            data = json.loads(body)
+            data = _loads(body)
         except RecursionError as err:
             raise ValueError("the JSON answer is nested too deeply") from err
         except ValueError as err:
@@ -354,17 +367,35 @@ def album_from_item(item: Any, *, file_path: str | None = None) -> PlexAudiobook
 
 def albums_from_container(container: Mapping[str, Any]) -> tuple[list[PlexAudiobook], int]:
     """All albums in a listing and the number of items skipped as unusable."""
+    albums, skipped, _ = changed_albums(container, {})
+    return albums, skipped
+
+
+def changed_albums(
+    container: Mapping[str, Any], known: Mapping[str, int]
+) -> tuple[list[PlexAudiobook], int, list[str]]:
+    """Like `albums_from_container`, but an album whose ratingKey and updatedAt match `known` is only named.
+
+    Returns the built albums, the number of unusable items and the keys of the unchanged albums
+    (Plex moves updatedAt on every metadata change, so those need no record and no comparison).
+    """
     albums: list[PlexAudiobook] = []
+    unchanged: list[str] = []
     skipped = 0
     for item in items_of(container):
         if isinstance(item, Mapping) and item.get("type") not in (None, "album"):
             continue  # a mixed listing (recentlyAdded) may hold tracks or artists
+        if known and isinstance(item, Mapping):
+            key, updated = item.get("ratingKey"), item.get("updatedAt")
+            if isinstance(key, str) and type(updated) is int and known.get(key) == updated and item.get("title"):
+                unchanged.append(key)
+                continue
         album = album_from_item(item)
         if album is None:
             skipped += 1
         else:
             albums.append(album)
-    return albums, skipped
+    return albums, skipped, unchanged
 
 
 def section_from_directory(entry: Mapping[str, Any]) -> PlexSection | None:

@@ -158,15 +158,21 @@ def error_message(job: Job, err: BaseException) -> str:
     return error_line(err, typed=True, secrets=job.secrets)
 
 
-def store_page(job: Job, items: Sequence[PlexAudiobook]) -> Stored:
-    """Store a page in one transaction; if that fails, row by row so one bad album costs only itself."""
+def store_page(job: Job, items: Sequence[PlexAudiobook], *, full: bool = False, known_new: bool = False) -> Stored:
+    """Store a page in one transaction; if that fails, row by row so one bad album costs only itself.
+
+    A full scan (`full`) leaves unchanged rows alone (it finds removals from the keys it saw);
+    `known_new` says no key of the page is stored yet (a first import), so none is looked up.
+    """
     if not items:
         return Stored()
     core = job.core
     try:
         with core.session() as session:
             fence(session, job)
-            result = repo.upsert_library_page(session, job.section, items, job.run_id)
+            result = repo.upsert_library_page(
+                session, job.section, items, job.run_id, touch_unchanged=not full, known_empty=known_new
+            )
             if result.new or result.updated:
                 repo.bump_library_version(session)
         return Stored(result.new, result.updated)

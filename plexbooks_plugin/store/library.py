@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import delete, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from ..matching import Candidate, normalize_author, normalize_title
+from ..library_search import LibrarySearch, search_text
+from ..matching import Candidate, normalize_author
 from ..models import LibraryItem, utcnow
 from ..records import PlexAudiobook
+from . import bulk as library_bulk
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,68 +47,90 @@ def _plex_values(item: PlexAudiobook) -> dict[str, Any]:
     return {name: getattr(item, name) for name in _MIRRORED_FIELDS}
 
 
+@lru_cache(maxsize=65536)
+def _norm_author(author: str | None) -> str:
+    # Authors repeat across a library (a few thousand for 100,000 books): parse each once.
+    return normalize_author(author)[:1024]
+
+
 def _normalised(item: PlexAudiobook) -> dict[str, Any]:
     # Normalising costs more than comparing, so it runs only for new and changed rows.
     values: dict[str, Any] = {
-        "norm_title": normalize_title(item.title)[:1024],
-        "norm_author": normalize_author(item.author)[:1024],
+        "norm_title": search_text(item.title)[:1024],
+        "norm_author": _norm_author(item.author),
     }
     if item.file_path:
         values["file_path"] = item.file_path
     return values
 
 
+def _insert_tuple(item: PlexAudiobook, section_id: str, scan_id: int | None, stamp: Any) -> tuple[Any, ...]:
+    """One new row in `library_bulk.INSERT_COLUMNS` order."""
+    return (
+        section_id, item.rating_key, item.guid, item.asin, item.title, item.author, item.narrator, item.duration,
+        item.year, item.summary, item.thumb, item.added_at, item.updated_at, item.file_path,
+        search_text(item.title)[:1024], _norm_author(item.author), scan_id, stamp, stamp,
+    )
+
+
+def _existing_rows(session: Session, section_id: str, keys: list[str], known_empty: bool) -> dict[str, Any]:
+    if known_empty:
+        return {}
+    columns = (LibraryItem.id, LibraryItem.rating_key, *(getattr(LibraryItem, f) for f in _MIRRORED_FIELDS))
+    found: dict[str, Any] = {}
+    for start in range(0, len(keys), 1000):  # keep the IN list within every database's limits
+        query = select(*columns).where(
+            LibraryItem.section_id == section_id, LibraryItem.rating_key.in_(keys[start : start + 1000])
+        )
+        found.update((row.rating_key, row) for row in session.execute(query))
+    return found
+
+
 def upsert_library_page(
-    session: Session, section_id: str, items: Sequence[PlexAudiobook], scan_id: int | None
+    session: Session,
+    section_id: str,
+    items: Sequence[PlexAudiobook],
+    scan_id: int | None,
+    *,
+    touch_unchanged: bool = True,
+    known_empty: bool = False,
 ) -> UpsertResult:
-    """Insert new albums, rewrite changed ones, mark all as seen by `scan_id`; unchanged rows keep their content."""
+    """Insert new albums, rewrite changed ones, mark them seen by `scan_id`; unchanged rows keep their content.
+
+    Unchanged rows get `last_seen_scan` too unless `touch_unchanged` is False (a full scan finds
+    removals from the keys it saw instead). `known_empty` says the section holds no row yet (a
+    first import), which skips looking the keys up.
+    """
     if not items:
         return UpsertResult(0, 0)
     by_key: dict[str, PlexAudiobook] = {}
     for item in items:  # Plex can repeat a key across pages: the last copy wins.
         by_key[item.rating_key] = item
-    existing = {
-        row.rating_key: row
-        for row in session.execute(
-            select(LibraryItem.id, LibraryItem.rating_key, *(getattr(LibraryItem, f) for f in _MIRRORED_FIELDS)).where(
-                LibraryItem.section_id == section_id, LibraryItem.rating_key.in_(list(by_key))
-            )
-        )
-    }
+    existing = _existing_rows(session, section_id, list(by_key), known_empty)
     now = utcnow()
-    inserts: list[dict[str, Any]] = []
+    stamp = library_bulk.stamp(now, session.connection().dialect.name)
+    inserts: list[tuple[Any, ...]] = []
     updates: list[dict[str, Any]] = []
     unchanged_ids: list[int] = []
     changed: list[str] = []
     for key, item in by_key.items():
-        values = _plex_values(item)
         row = existing.get(key)
         if row is None:
             changed.append(key)
-            inserts.append(
-                {
-                    **values,
-                    **_normalised(item),
-                    "file_path": item.file_path,
-                    "section_id": section_id,
-                    "rating_key": key,
-                    "last_seen_scan": scan_id,
-                    "first_seen_at": now,
-                    "row_updated_at": now,
-                }
-            )
-        elif any(getattr(row, f) != values[f] for f in _MIRRORED_FIELDS):
+            inserts.append(_insert_tuple(item, section_id, scan_id, stamp))
+            continue
+        values = _plex_values(item)
+        if any(getattr(row, f) != values[f] for f in _MIRRORED_FIELDS):
             updates.append(
                 {**values, **_normalised(item), "id": row.id, "last_seen_scan": scan_id, "row_updated_at": now}
             )
             changed.append(key)
         else:
             unchanged_ids.append(row.id)
-    if inserts:
-        _insert_library_rows(session, inserts)
+    library_bulk.insert_rows(session, inserts)
     if updates:
         session.execute(update(LibraryItem), updates)
-    if unchanged_ids and scan_id is not None:
+    if unchanged_ids and scan_id is not None and touch_unchanged:
         session.execute(
             update(LibraryItem)
             .where(LibraryItem.id.in_(unchanged_ids))
@@ -113,34 +138,6 @@ def upsert_library_page(
             .execution_options(synchronize_session=False)
         )
     return UpsertResult(new=len(inserts), updated=len(updates), changed_keys=tuple(changed))
-
-
-_DATETIME_COLUMNS = ("first_seen_at", "row_updated_at")
-
-
-def _insert_library_rows(session: Session, rows: list[dict[str, Any]]) -> None:
-    """Insert new library rows: COPY on PostgreSQL with psycopg, one executemany elsewhere."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        # psycopg's executemany still sends one INSERT per row: COPY is ~5x faster for a page.
-        columns = list(rows[0])
-        driver_connection: Any = connection.connection.driver_connection
-        with (
-            driver_connection.cursor() as cursor,
-            cursor.copy(f"COPY plexbooks_library ({', '.join(columns)}) FROM STDIN") as copy,
-        ):
-            for row in rows:
-                # COPY bypasses UTCDateTime, so store naive UTC here exactly as it would.
-                copy.write_row(
-                    [
-                        row[c].astimezone(UTC).replace(tzinfo=None) if c in _DATETIME_COLUMNS else row[c]
-                        for c in columns
-                    ]
-                )
-        return
-    # render_nulls keeps every row's column set identical, so the driver gets one executemany
-    # per page instead of a statement per distinct set of None columns.
-    session.execute(insert(LibraryItem).execution_options(render_nulls=True), rows)
 
 
 def analyze_library(session: Session) -> None:
@@ -156,20 +153,20 @@ def count_library(session: Session, section_id: str | None = None) -> int:
     return int(session.scalar(query) or 0)
 
 
-def _unseen(section_id: str, scan_id: int) -> Any:
-    return (LibraryItem.section_id == section_id) & or_(
-        LibraryItem.last_seen_scan.is_(None), LibraryItem.last_seen_scan != scan_id
+def library_updated_at(session: Session, section_id: str) -> dict[str, int]:
+    """Plex's updatedAt of every mirrored album of the section that has one, by rating key."""
+    query = (
+        select(LibraryItem.rating_key, LibraryItem.updated_at)
+        .where(LibraryItem.section_id == section_id, LibraryItem.updated_at.is_not(None))
+        .execution_options(yield_per=10_000)
     )
+    return {key: int(updated) for key, updated in session.execute(query) if updated is not None}
 
 
-def count_unseen(session: Session, section_id: str, scan_id: int) -> int:
-    """Count albums of the section that scan `scan_id` did not see."""
-    return int(session.scalar(select(func.count()).select_from(LibraryItem).where(_unseen(section_id, scan_id))) or 0)
-
-
-def unseen_keys(session: Session, section_id: str, scan_id: int) -> list[str]:
-    """Return the rating keys scan `scan_id` did not see."""
-    return list(session.scalars(select(LibraryItem.rating_key).where(_unseen(section_id, scan_id))))
+def iter_section_keys(session: Session, section_id: str) -> Iterator[str]:
+    """Yield every mirrored rating key of the section, streamed."""
+    query = select(LibraryItem.rating_key).where(LibraryItem.section_id == section_id)
+    yield from session.scalars(query.execution_options(yield_per=10_000))
 
 
 def touch_seen(session: Session, section_id: str, rating_keys: Iterable[str], scan_id: int) -> int:
@@ -187,16 +184,20 @@ def touch_seen(session: Session, section_id: str, rating_keys: Iterable[str], sc
     return touched
 
 
-def keys_unseen_since(session: Session, section_id: str, scan_id: int) -> list[str]:
-    """Return the rating keys that neither scan `scan_id` nor any later scan saw (scan ids only grow)."""
-    return list(
-        session.scalars(
-            select(LibraryItem.rating_key).where(
-                LibraryItem.section_id == section_id,
-                or_(LibraryItem.last_seen_scan.is_(None), LibraryItem.last_seen_scan < scan_id),
-            )
-        )
+def keys_unseen_since(
+    session: Session, section_id: str, scan_id: int, among: Sequence[str] | None = None
+) -> list[str]:
+    """Return the rating keys (of `among`, or all) that neither scan `scan_id` nor a later scan marked seen."""
+    unseen = (LibraryItem.section_id == section_id) & or_(
+        LibraryItem.last_seen_scan.is_(None), LibraryItem.last_seen_scan < scan_id
     )
+    if among is None:
+        return list(session.scalars(select(LibraryItem.rating_key).where(unseen)))
+    found: list[str] = []
+    for start in range(0, len(among), 500):
+        chunk = among[start : start + 500]
+        found.extend(session.scalars(select(LibraryItem.rating_key).where(unseen, LibraryItem.rating_key.in_(chunk))))
+    return found
 
 
 def remove_library_items(session: Session, section_id: str, rating_keys: Iterable[str]) -> int:
@@ -261,13 +262,23 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def library_page(session: Session, q: str | None, page: int, per_page: int) -> tuple[list[LibraryItem], int]:
-    """Return one page of the mirrored library (title/author search) and the matching total."""
+def library_page(
+    session: Session, q: str | None, page: int, per_page: int, search: LibrarySearch | None = None
+) -> tuple[list[LibraryItem], int]:
+    """Return one page of the mirrored library (title/author search) and the matching total.
+
+    With `search` (the in-memory index of the same rows), a search reads only the page's rows.
+    """
+    if q and search is not None:
+        ids = search.matching_ids(search_text(q), normalize_author(q))
+        wanted = ids[(page - 1) * per_page : page * per_page]
+        found = {row.id: row for row in session.scalars(select(LibraryItem).where(LibraryItem.id.in_(wanted)))}
+        return [found[i] for i in wanted if i in found], len(ids)
     query = select(LibraryItem)
     if q:
         query = query.where(
             or_(
-                LibraryItem.norm_title.like(_like_pattern(normalize_title(q)), escape="\\"),
+                LibraryItem.norm_title.like(_like_pattern(search_text(q)), escape="\\"),
                 LibraryItem.norm_author.like(_like_pattern(normalize_author(q)), escape="\\"),
             )
         )
@@ -276,6 +287,15 @@ def library_page(session: Session, q: str | None, page: int, per_page: int) -> t
         query.order_by(LibraryItem.norm_title, LibraryItem.id).offset((page - 1) * per_page).limit(per_page)
     ).all()
     return list(rows), total
+
+
+def library_search_rows(session: Session) -> Iterator[tuple[int, str, str]]:
+    """Yield (id, norm_title, norm_author) of every album in the library page's order, for `LibrarySearch`."""
+    query = select(LibraryItem.id, LibraryItem.norm_title, LibraryItem.norm_author).order_by(
+        LibraryItem.norm_title, LibraryItem.id
+    )
+    for row in session.execute(query.execution_options(yield_per=10_000)):
+        yield (row[0], row[1], row[2])
 
 
 def iter_library(session: Session, batch: int = 2000) -> Iterator[LibraryItem]:

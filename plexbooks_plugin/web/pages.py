@@ -73,8 +73,9 @@ def library() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:200]
     page = _page_number()
     core = get_core()
+    search = core.library_search() if q else None  # the in-memory index: same answers, no table scan
     with core.session() as session:
-        items, total = repo.library_page(session, q or None, page, LIBRARY_PAGE_SIZE)
+        items, total = repo.library_page(session, q or None, page, LIBRARY_PAGE_SIZE, search)
         overall = total if not q else repo.count_library(session)
         books = [
             {

@@ -25,7 +25,7 @@ from plexbooks_plugin.errors import PlexUnreachable
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.models import utcnow
 from plexbooks_plugin.plex.client import PlexClient
-from plexbooks_plugin.scanning import ScanFailed, ScanStopped, cancel_scan, run_scan
+from plexbooks_plugin.scanning import ScanFailed, ScanStopped, cancel_scan, full, run_scan
 from tests.fakeplex_fixtures import FakePlexFactory
 
 from .helpers import LISTING, configure, lease_holder, library_keys, run_of, runs, wait_until
@@ -139,8 +139,9 @@ def test_a_scan_against_a_trickling_listing_fails_in_time_and_removes_nothing(
 
 
 def test_a_stalled_scan_that_lost_its_lease_stores_and_removes_nothing(
-    fake: FakePlex, make_core: Callable[[], PlexBooksCore], clock: ManualClock
+    fake: FakePlex, make_core: Callable[[], PlexBooksCore], clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(full, "STORE_BATCH", 10)  # store each page of 10 as it arrives
     stalled, other = configure(make_core(), fake), make_core()
     gate, fault = hold_second_page(fake)
     thread, outcome = scan_in_thread(stalled, page_size=10)
@@ -166,8 +167,9 @@ def test_a_stalled_scan_that_lost_its_lease_stores_and_removes_nothing(
 
 
 def test_cancelling_a_running_scan_stops_it_and_keeps_what_it_stored(
-    fake: FakePlex, make_core: Callable[[], PlexBooksCore]
+    fake: FakePlex, make_core: Callable[[], PlexBooksCore], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    monkeypatch.setattr(full, "STORE_BATCH", 10)  # store each page of 10 as it arrives
     core = configure(make_core(), fake)
     gate, fault = hold_second_page(fake)
     thread, outcome = scan_in_thread(core, page_size=10)
@@ -200,11 +202,12 @@ def test_a_listing_that_ignores_the_page_size_is_stored_in_batches(
     sizes: list[int] = []
     real = repo.upsert_library_page
 
-    def spy(session: Any, section: str, items: Any, scan_id: Any) -> Any:
+    def spy(session: Any, section: str, items: Any, scan_id: Any, **options: Any) -> Any:
         sizes.append(len(items))
-        return real(session, section, items, scan_id)
+        return real(session, section, items, scan_id, **options)
 
     monkeypatch.setattr(repo, "upsert_library_page", spy)
+    monkeypatch.setattr(full, "STORE_BATCH", 500)  # a transaction per page-size batch, to see the batches
     summary = run_scan(core, "full", page_size=500)
     assert len(fake.requests_to("/library/sections/4/all")) == 1  # one answer held everything
     assert sizes == [500, 500, 200]  # stored in batches of the page size, never row by row
