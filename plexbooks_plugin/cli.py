@@ -16,7 +16,7 @@ from .const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL
 from .core import PlexBooksCore
 from .crypto import SecretBox, mask, resolve_secret_key
 from .db import Database, resolve_database_url
-from .errors import ConfigError, PlexbooksError
+from .errors import ConfigError, PlexAuthError, PlexbooksError
 from .plex.redact import error_line
 from .public_json import library_item_json, request_json
 from .scanning import run_scan
@@ -29,6 +29,12 @@ database_option = click.option(
     default=None,
     metavar="URL",
     help="SQLAlchemy URL (default: $PLEXBOOKS_DATABASE_URL, else ./instance/plexbooks.db).",
+)
+
+
+#: What to do about a refused token, said where a CLI user is.
+CLI_TOKEN_ADVICE = (
+    "Set a new token with `plexbooks config set plex_token TOKEN`, or use Sign in with Plex on the Settings page."
 )
 
 
@@ -57,6 +63,8 @@ def one_line_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ConfigError as err:
             raise UsageFailure(str(err)) from err
+        except PlexAuthError as err:
+            raise RunFailure(f"{err.fact} {CLI_TOKEN_ADVICE}") from err
         except PlexbooksError as err:
             raise RunFailure(str(err)) from err
         except Exception as err:  # a database that will not open, a driver error
@@ -219,18 +227,21 @@ def scan(recent: bool, confirm_removal: bool, database_url: str | None) -> None:
 
 @main.command()
 @click.option("--port", default=5055, show_default=True, help="Port of the demo host.")
+@click.option("--plex-port", default=0, show_default=True,
+              help="Port of the demo's fake Plex server (0: any free port).")
 @click.option("--items", default=300, show_default=True, help="Books in the fake Plex library.")
 @database_option
 @one_line_errors
-def demo(port: int, items: int, database_url: str | None) -> None:
+def demo(port: int, plex_port: int, items: int, database_url: str | None) -> None:
     """Run the demo host with plexbooks and a fake Plex, on SQLite."""
     from .demo import run_demo  # deferred: only this command needs the demo host (waitress, the fake store)
 
-    run_demo(port=port, items=items, database_url=database_url)
+    run_demo(port=port, items=items, database_url=database_url, plex_port=plex_port)
 
 
 @main.command("fake-plex")
-@click.option("--port", default=32400, show_default=True)
+@click.option("--port", default=32400, show_default=True,
+              help="Port the fake Plex listens on, on 127.0.0.1 (32400 is real Plex's port).")
 @click.option("--items", default=300, show_default=True, help="Number of generated audiobooks.")
 @click.option("--seed", default=1, show_default=True, help="Seed of the generated library.")
 @click.option("--token", default=None, help="Admin token (default: a fixed demo token).")

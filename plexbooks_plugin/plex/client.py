@@ -79,8 +79,8 @@ class PlexClient(PlexHTTPClient):
             what="Plex server URL",
             remote=Remote(
                 label=f"Plex at {origin}",
-                unreachable_hint="Check the server URL and that Plex is running",
-                auth_hint="sign in again in Settings",
+                unreachable_hint="Check the server URL and that Plex is running.",
+                auth_hint="Sign in with Plex again on the Settings page.",
             ),
             client_identifier=client_identifier or "plexbooks",
             session=session,

@@ -83,7 +83,7 @@ def api_scan_confirm_removal() -> ResponseReturnValue:
     core = get_core()
     pending = pending_removal(core)
     if not pending:
-        abort_json(409, "nothing_pending", "no removal is waiting for confirmation")
+        abort_json(409, "nothing_pending", "No removal is waiting for confirmation.")
     removed = confirm_pending_removal(core)
     return jsonify({"confirmed": True, "removed": removed, "run_id": pending.get("run_id")})
 

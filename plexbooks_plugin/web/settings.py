@@ -19,6 +19,7 @@ from ..state import get_core
 from .blueprint import bp
 from .errors import abort_json
 from .forms import json_object, string_field
+from .wording import field_message, settings_page_problem
 
 log = logging.getLogger(__name__)
 
@@ -72,8 +73,8 @@ def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str
         try:
             values[key] = setting_specs.validate(key, raw)
         except ConfigError as err:
-            # The message starts with the key ("plex_url: ..."); the page shows it next to the field.
-            errors[key] = str(err).split(": ", 1)[-1].capitalize()
+            # The page shows the message next to the field, so without the key name.
+            errors[key] = field_message(err)
     if not has_token and "plex_token" not in values and "plex_token" not in errors:
         errors["plex_token"] = "Paste a Plex token, or use Sign in with Plex to pick a server"
     return values, errors
@@ -84,7 +85,7 @@ def _remember_machine_identifier(url: str | None, token: str | None) -> str | No
     try:
         report = connection_report(url, token)
     except PlexbooksError as err:
-        return str(err)
+        return settings_page_problem(err)
     get_core().set_setting("plex_machine_identifier", report["machine_identifier"])
     return None
 
@@ -160,7 +161,7 @@ def settings_post() -> ResponseReturnValue:
         try:
             report = connection_report(form["plex_url"].strip() or None, form["plex_token"].strip() or None)
         except PlexbooksError as err:
-            return _render(form=form, report_error=str(err))
+            return _render(form=form, report_error=settings_page_problem(err))
         return _render(form=form, report=report)
 
     values, errors = _validate_form(form, stored_settings()["has_token"])
@@ -191,5 +192,5 @@ def api_test_connection() -> ResponseReturnValue:
     try:
         report = connection_report(url, token)
     except ConfigError as err:
-        abort_json(400, "invalid_settings", str(err))
+        abort_json(400, "invalid_settings", field_message(err), field="url")
     return jsonify({"ok": True, **report})
