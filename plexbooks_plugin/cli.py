@@ -54,6 +54,15 @@ class RunFailure(UsageFailure):
     exit_code = 1
 
 
+def _refused_token(err: BaseException | None) -> PlexAuthError | None:
+    """The PlexAuthError behind an error (a failed scan wraps it), if any."""
+    while err is not None:
+        if isinstance(err, PlexAuthError):
+            return err
+        err = err.__cause__
+    return None
+
+
 def one_line_errors(func: F) -> F:
     """Turn plexbooks errors into one-line messages instead of tracebacks."""
 
@@ -63,9 +72,10 @@ def one_line_errors(func: F) -> F:
             return func(*args, **kwargs)
         except ConfigError as err:
             raise UsageFailure(str(err)) from err
-        except PlexAuthError as err:
-            raise RunFailure(f"{err.fact} {CLI_TOKEN_ADVICE}") from err
         except PlexbooksError as err:
+            refused = _refused_token(err)
+            if refused is not None:
+                raise RunFailure(f"{refused.fact} {CLI_TOKEN_ADVICE}") from err
             raise RunFailure(str(err)) from err
         except Exception as err:  # a database that will not open, a driver error
             if isinstance(err, SQLAlchemyError):

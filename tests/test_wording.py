@@ -1,0 +1,107 @@
+"""The words people read: capitals, full stops, no key names, advice that fits where the reader is."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from flask import Flask
+from flask.testing import FlaskClient
+
+from plexbooks_plugin.cli import main
+from plexbooks_plugin.fakeplex import FakePlex
+from plexbooks_plugin.web.wording import sentence
+
+from .fakeplex_fixtures import FakePlexFactory, fake_plex_factory  # noqa: F401
+from .viewkit import build_app
+
+
+@pytest.fixture
+def app(database_url: str, tmp_path: Path) -> Flask:
+    """A host app with plexbooks, CSRF off."""
+    return build_app(database_url, tmp_path / "instance")
+
+
+@pytest.fixture
+def plex(fake_plex_factory: FakePlexFactory) -> FakePlex:  # noqa: F811
+    """A running Plex emulator."""
+    return fake_plex_factory(items=5)
+
+
+def html_of(response: object) -> str:
+    """The body of a page answer."""
+    return response.get_data(as_text=True)  # type: ignore[attr-defined, no-any-return]
+
+
+def test_sentence_keeps_capitals_and_adds_a_full_stop() -> None:
+    assert sentence("the Plex server URL must start with http://") == "The Plex server URL must start with http://."
+    assert sentence("Done.") == "Done."
+    assert sentence("") == ""
+
+
+def test_a_bad_url_on_the_settings_form_says_plex_and_url(admin: FlaskClient) -> None:
+    page = html_of(admin.post("/plexbooks/settings", data={"action": "save", "plex_url": "ftp://nas",
+                                                           "plex_token": "t"}))
+    assert "The Plex server URL must start with http:// or https://" in page
+    assert "plex server url" not in page
+
+
+def test_the_connection_test_never_shows_a_key_name(admin: FlaskClient) -> None:
+    page = html_of(admin.post("/plexbooks/settings", data={"action": "test", "plex_url": "ftp://nas",
+                                                           "plex_token": "t"}))
+    assert "Connection failed." in page and "The Plex server URL must start with" in page
+    assert "plex_url" not in page.split("Connection failed.", 1)[1].split("</div>", 1)[0]
+    body = admin.post("/plexbooks/api/test-connection", json={"url": "ftp://nas", "token": "t"}).get_json()
+    assert body["message"].startswith("The Plex server URL must start with http://")
+    assert "plex_url" not in body["message"]
+
+
+def test_a_refused_token_on_the_settings_page_says_what_to_do_there(admin: FlaskClient, plex: FakePlex) -> None:
+    page = html_of(admin.post("/plexbooks/settings", data={"action": "test", "plex_url": plex.url,
+                                                           "plex_token": "bad-token"}))
+    assert f"Plex at {plex.url} refused the token. Use Sign in with Plex below, or paste a new token" in page
+    assert "on the Settings page" not in page and "in Settings" not in page
+
+
+def test_an_unreachable_server_ends_with_a_full_stop(admin: FlaskClient) -> None:
+    page = html_of(admin.post("/plexbooks/settings", data={"action": "test", "plex_url": "http://127.0.0.1:9",
+                                                           "plex_token": "t"}))
+    assert "Check the server URL and that Plex is running." in page
+
+
+def test_a_refused_token_in_the_cli_says_what_to_do_in_a_shell(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plex: FakePlex,
+) -> None:
+    monkeypatch.setenv("PLEXBOOKS_SECRET_KEY", "cli-test-secret")
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    runner = CliRunner()
+    for key, value in (("plex_url", plex.url), ("plex_token", "wrong-token"), ("library_id", "1")):
+        assert runner.invoke(main, ["config", "set", key, value, "--database-url", url]).exit_code == 0
+    result = runner.invoke(main, ["scan", "--database-url", url])
+    assert result.exit_code != 0
+    assert "refused the token. Set a new token with `plexbooks config set plex_token TOKEN`" in result.output
+    assert "Settings page." in result.output and "Traceback" not in result.output
+
+
+def test_the_api_403_speaks_of_endpoints_not_pages(user: FlaskClient) -> None:
+    body = user.post("/plexbooks/api/scan", json={"kind": "full"}).get_json()
+    assert body["error"] == "forbidden"
+    assert "page" not in body["message"] and body["message"].startswith("Only an admin may call this endpoint")
+    assert "This page needs the Plex server owner" in html_of(user.get("/plexbooks/scan"))
+
+
+def test_409_messages_are_sentences(admin: FlaskClient) -> None:
+    response = admin.post("/plexbooks/api/scan/confirm-removal", json={})
+    assert response.status_code == 409
+    assert response.get_json()["message"] == "No removal is waiting for confirmation."
+
+
+def test_saved_and_not_saved_sit_in_the_same_place(admin: FlaskClient, plex: FakePlex) -> None:
+    form = {"action": "save", "plex_url": plex.url, "plex_token": plex.token, "library_id": plex.music_section_id,
+            "full_scan_hours": "12", "recent_scan_minutes": "0"}
+    saved = html_of(admin.post("/plexbooks/settings", data=form, follow_redirects=True))
+    refused = html_of(admin.post("/plexbooks/settings", data={"action": "save", "plex_url": "",
+                                                              "plex_token": "t"}))
+    for page, words in ((saved, "Settings saved."), (refused, "Nothing was saved.")):
+        assert page.index("<h1>Settings</h1>") < page.index(words), words
