@@ -105,3 +105,47 @@ def test_saved_and_not_saved_sit_in_the_same_place(admin: FlaskClient, plex: Fak
                                                               "plex_token": "t"}))
     for page, words in ((saved, "Settings saved."), (refused, "Nothing was saved.")):
         assert page.index("<h1>Settings</h1>") < page.index(words), words
+
+
+# ---------------------------------------------------------------- the library page (issue 17)
+
+
+def _library(app: Flask) -> None:
+    from .viewkit import add_books, book
+
+    add_books(app, [
+        book("1", "The Hobbit", "J. R. R. Tolkien"), book("2", "Dune", "Frank Herbert"),
+        book("3", "The Martian", "Andy Weir"), book("4", "Project Hail Mary", "Andy Weir"),
+    ])
+
+
+def test_searching_a_stop_word_says_it_is_too_broad(app: Flask, user: FlaskClient) -> None:
+    _library(app)
+    page = html_of(user.get("/plexbooks/library?q=the"))
+    assert "is too broad to search for" in page and "nearly all 4 books" in page
+    assert 'class="pb-book"' not in page
+    # The API no longer lists every book for "the" either: only authors that contain it.
+    assert user.get("/plexbooks/api/library?q=the").get_json()["total"] == 0
+    hobbit = html_of(user.get("/plexbooks/library?q=the+hobbit"))
+    assert "1 of 4 books match" in hobbit and "The Hobbit" in hobbit
+
+
+def test_every_book_opens_in_plex_and_no_rating_key_is_shown(app: Flask, user: FlaskClient) -> None:
+    from .viewkit import app_core
+
+    _library(app)
+    app_core(app).set_setting("plex_machine_identifier", "abc123")
+    page = html_of(user.get("/plexbooks/library"))
+    assert page.count("data-pb-open-in-plex") == 4
+    assert ('href="https://app.plex.tv/desktop/#!/server/abc123/details?key=%2Flibrary%2Fmetadata%2F2"'
+            in page)
+    assert "rating key" not in page.lower()
+
+
+def test_the_pager_shows_previous_and_next_around_the_count(app: Flask, user: FlaskClient) -> None:
+    from .viewkit import add_books, book
+
+    add_books(app, [book(str(i), f"Book {i:03d}", "Some Author") for i in range(1, 30)])
+    page = html_of(user.get("/plexbooks/library?page=2"))
+    pager = page.split('<nav class="pb-pager"', 1)[1].split("</nav>", 1)[0]
+    assert pager.index("Previous") < pager.index("pb-pager__where") < pager.index("Next")

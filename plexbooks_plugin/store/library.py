@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, insert, or_, select, text, update
+from sqlalchemy import delete, false, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..matching import Candidate, normalize_author, normalize_title
@@ -265,12 +265,13 @@ def library_page(session: Session, q: str | None, page: int, per_page: int) -> t
     """Return one page of the mirrored library (title/author search) and the matching total."""
     query = select(LibraryItem)
     if q:
-        query = query.where(
-            or_(
-                LibraryItem.norm_title.like(_like_pattern(normalize_title(q)), escape="\\"),
-                LibraryItem.norm_author.like(_like_pattern(normalize_author(q)), escape="\\"),
-            )
-        )
+        # A query of leading articles only ("the") folds to an empty title, whose pattern "%%" would
+        # match every book: only non-empty folded terms are searched.
+        terms = [(column, folded) for column, folded in (
+            (LibraryItem.norm_title, normalize_title(q)), (LibraryItem.norm_author, normalize_author(q)),
+        ) if folded]
+        matches = (column.like(_like_pattern(folded), escape="\\") for column, folded in terms)
+        query = query.where(or_(false(), *matches))
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = session.scalars(
         query.order_by(LibraryItem.norm_title, LibraryItem.id).offset((page - 1) * per_page).limit(per_page)
