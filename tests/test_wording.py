@@ -149,3 +149,24 @@ def test_the_pager_shows_previous_and_next_around_the_count(app: Flask, user: Fl
     page = html_of(user.get("/plexbooks/library?page=2"))
     pager = page.split('<nav class="pb-pager"', 1)[1].split("</nav>", 1)[0]
     assert pager.index("Previous") < pager.index("pb-pager__where") < pager.index("Next")
+
+
+# ---------------------------------------------------------------- demo covers (issue 17)
+
+
+def test_demo_covers_carry_the_title_and_author() -> None:
+    import struct
+    import zlib
+
+    from plexbooks_plugin.fakeplex.covers import book_cover_png, wrap
+
+    dune = book_cover_png(1, "Dune", "Frank Herbert")
+    assert dune[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", dune[16:24]) == (240, 240)
+    assert dune != book_cover_png(1, "Emma", "Frank Herbert")  # the title is drawn, not only a colour
+    idat = dune[dune.index(b"IDAT") + 4:dune.index(b"IEND") - 8]
+    raw = zlib.decompress(idat)
+    rows = [raw[r * 721 + 1:(r + 1) * 721] for r in range(240)]  # each row: a filter byte, 240 RGB pixels
+    colours = {row[i:i + 3] for row in rows for i in range(0, 720, 3)}
+    assert len(colours) >= 4  # background, spine, its edge, and the lettering
+    assert wrap("A B C", 3, 5) == ["A B", "C"]
+    assert wrap("ONE TWO THREE FOUR", 9, 2) == ["ONE TWO", "THREE..."]
