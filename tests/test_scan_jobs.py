@@ -98,7 +98,7 @@ def test_a_run_that_finished_before_the_page_loaded_shows_its_result(app: Flask,
     assert "hidden" not in progress.split(">", 1)[0]
     assert f"(run {run_id})" in progress and "pb-pill--succeeded" in progress
     assert "pb-progress--indeterminate" not in progress and 'aria-valuenow="2"' in progress
-    assert "Finished in 0.3 s: 2 books seen." in progress and "1</b> request completed" in progress
+    assert "2 of 2 books" in progress and "Finished in 0.3 s." in progress and "1</b> request completed" in progress
 
 
 def test_an_old_run_is_not_shown_as_just_finished(app: Flask, admin: FlaskClient) -> None:

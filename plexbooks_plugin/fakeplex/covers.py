@@ -53,9 +53,14 @@ PALETTE = (
 )
 
 
+# Letters that do not decompose into a base letter and an accent.
+_LETTERS = str.maketrans({"\u2019": "'", "Ł": "L", "ł": "l", "Ø": "O", "ø": "o", "Æ": "AE", "æ": "ae",
+                          "ß": "ss", "Đ": "D", "đ": "d", "Œ": "OE", "œ": "oe"})
+
+
 def _ascii(text: str) -> str:
     """Upper-case ASCII the font can draw (accents dropped, unknown characters as spaces)."""
-    folded = unicodedata.normalize("NFKD", text.replace("\u2019", "'")).encode("ascii", "ignore").decode().upper()
+    folded = unicodedata.normalize("NFKD", text.translate(_LETTERS)).encode("ascii", "ignore").decode().upper()
     return "".join(ch if ch in _GLYPHS else " " for ch in folded)
 
 
@@ -117,10 +122,11 @@ def book_cover_png(key: int, title: str, author: str | None) -> bytes:
     left = SPINE + MARGIN
     usable = SIZE - left - MARGIN
     scale = 3
-    lines = wrap(_ascii(title), usable // (6 * scale), 5)
-    if len(lines) > 3:
+    text = _ascii(title)
+    lines = wrap(text, usable // (6 * scale), 5)
+    if len(lines) > 3 or any(len(word) > usable // (6 * scale) for word in text.split()):
         scale = 2
-        lines = wrap(_ascii(title), usable // (6 * scale), 6)
+        lines = wrap(text, usable // (6 * scale), 6)
     y = MARGIN + 8
     for line in lines:
         canvas.text(line, left, y, scale, INK)

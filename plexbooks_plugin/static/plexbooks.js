@@ -194,10 +194,12 @@
       } else {
         setProgress(track, null, null);
       }
+      progress.querySelector("[data-pb-progress-text]").textContent = total
+        ? count(done) + " of " + count(total) + " books"
+        : count(done) + " books" + (finished ? "" : "…");
       var took = seconds(run.duration_seconds);
-      progress.querySelector("[data-pb-progress-text]").textContent = finished
-        ? "Finished" + (took ? " in " + took : "") + (typeof (run.summary || {}).total === "number" ? ": " + count(run.summary.total) + " books seen." : ".")
-        : total ? count(done) + " of " + count(total) + " books" : count(done) + " books…";
+      var tookNode = progress.querySelector("[data-pb-progress-took]");
+      if (tookNode) tookNode.textContent = finished ? "Finished" + (took ? " in " + took : "") + "." : "";
       var summary = progress.querySelector("[data-pb-progress-summary]");
       summary.innerHTML = "";
       if (finished) summary.appendChild(summaryNode(run));
