@@ -170,3 +170,30 @@ def test_demo_covers_carry_the_title_and_author() -> None:
     assert len(colours) >= 4  # background, spine, its edge, and the lettering
     assert wrap("A B C", 3, 5) == ["A B", "C"]
     assert wrap("ONE TWO THREE FOUR", 9, 2) == ["ONE TWO", "THREE..."]
+
+
+# ---------------------------------------------------------------- command-line help (issue 17)
+
+
+def test_fake_plex_and_demo_ports_are_explained() -> None:
+    runner = CliRunner()
+    fake = runner.invoke(main, ["fake-plex", "--help"]).output
+    assert "Port the fake Plex listens on" in fake
+    demo = runner.invoke(main, ["demo", "--help"]).output
+    assert "--plex-port" in demo and "Port of the demo's fake Plex server" in demo
+
+
+def test_the_readme_documents_the_api_and_the_cli() -> None:
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert "GET `/api/requests?status=&limit=`" in readme and "POST `/api/test-connection`" in readme
+    assert "plexbooks config list" in readme and "--plex-port" in readme
+    assert "*plexowner (owner)*" in readme and "Sign in as owner" not in readme
+    assert "axe-core" in readme.split("## Dependencies", 1)[1]
+
+
+def test_the_run_names_its_database() -> None:
+    from .conftest import database_header
+
+    assert database_header(None).startswith("plexbooks: testing on SQLite")
+    line = database_header("postgresql+psycopg://postgres:secret@127.0.0.1:5432/test")
+    assert "PostgreSQL" in line and "secret" not in line

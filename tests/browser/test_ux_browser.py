@@ -53,8 +53,8 @@ def axe_problems(page: Any, axe_source: str) -> list[str]:
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.evaluate(axe_source)
     result = page.evaluate(
-        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
-        ".map(v => ({id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations.map(v => ({"
+        "id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 3)}))"
     )
     return [f"{v['id']} ({v['impact']}): {v['help']} at {v['nodes']}" for v in result
             if v["impact"] in ("serious", "critical")]
@@ -79,7 +79,7 @@ def sign_in_as_owner(page: Any, demo: DemoServer) -> None:
     page.wait_for_url(demo.url + "/")
 
 
-def test_jobs_links_requesters_phone_layout_and_accessibility(  # noqa: PLR0915 - one walk, in order
+def test_jobs_links_requesters_phone_layout_and_accessibility(
     browser: Any, demo: DemoServer, axe_source: str,  # noqa: F811
 ) -> None:
     from playwright.sync_api import expect
@@ -121,8 +121,8 @@ def test_jobs_links_requesters_phone_layout_and_accessibility(  # noqa: PLR0915 
     expect(first.locator("[data-pb-run-duration]")).to_contain_text(" s")
     page.reload()  # the jobs panel now shows the run as the last one and its success
     expect(jobs.locator('tr[data-pb-job="full"]')).to_contain_text("succeeded")
-    wait_until(page, "(() => { const b = document.querySelector('[data-pb-progress-bar]');"
-                     " return b.getBoundingClientRect().width >= b.parentElement.getBoundingClientRect().width - 1; })()")
+    wait_until(page, "(() => { const b = document.querySelector('[data-pb-progress-bar]'); return"
+                     " b.getBoundingClientRect().width >= b.parentElement.getBoundingClientRect().width - 1; })()")
     shot(page, "ux-02-scans-jobs-panel")
     problems["scans"] = axe_problems(page, axe_source)
 
