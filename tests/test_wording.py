@@ -13,25 +13,8 @@ from plexbooks_plugin.cli import main
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.web.wording import sentence
 
-from .fakeplex_fixtures import FakePlexFactory, fake_plex_factory  # noqa: F401
-from .viewkit import build_app
-
-
-@pytest.fixture
-def app(database_url: str, tmp_path: Path) -> Flask:
-    """A host app with plexbooks, CSRF off."""
-    return build_app(database_url, tmp_path / "instance")
-
-
-@pytest.fixture
-def plex(fake_plex_factory: FakePlexFactory) -> FakePlex:  # noqa: F811
-    """A running Plex emulator."""
-    return fake_plex_factory(items=5)
-
-
-def html_of(response: object) -> str:
-    """The body of a page answer."""
-    return response.get_data(as_text=True)  # type: ignore[attr-defined, no-any-return]
+from .fakeplex_fixtures import fake_plex_factory  # noqa: F401
+from .test_pages import app, html_of, plex  # noqa: F401 - the same fixtures as the page tests
 
 
 def test_sentence_keeps_capitals_and_adds_a_full_stop() -> None:
@@ -57,7 +40,7 @@ def test_the_connection_test_never_shows_a_key_name(admin: FlaskClient) -> None:
     assert "plex_url" not in body["message"]
 
 
-def test_a_refused_token_on_the_settings_page_says_what_to_do_there(admin: FlaskClient, plex: FakePlex) -> None:
+def test_a_refused_token_on_the_settings_page_says_what_to_do_there(admin: FlaskClient, plex: FakePlex) -> None:  # noqa: F811
     page = html_of(admin.post("/plexbooks/settings", data={"action": "test", "plex_url": plex.url,
                                                            "plex_token": "bad-token"}))
     assert f"Plex at {plex.url} refused the token. Use Sign in with Plex below, or paste a new token" in page
@@ -71,7 +54,7 @@ def test_an_unreachable_server_ends_with_a_full_stop(admin: FlaskClient) -> None
 
 
 def test_a_refused_token_in_the_cli_says_what_to_do_in_a_shell(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plex: FakePlex,
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, plex: FakePlex,  # noqa: F811
 ) -> None:
     monkeypatch.setenv("PLEXBOOKS_SECRET_KEY", "cli-test-secret")
     url = f"sqlite:///{tmp_path / 'cli.db'}"
@@ -97,7 +80,7 @@ def test_409_messages_are_sentences(admin: FlaskClient) -> None:
     assert response.get_json()["message"] == "No removal is waiting for confirmation."
 
 
-def test_saved_and_not_saved_sit_in_the_same_place(admin: FlaskClient, plex: FakePlex) -> None:
+def test_saved_and_not_saved_sit_in_the_same_place(admin: FlaskClient, plex: FakePlex) -> None:  # noqa: F811
     form = {"action": "save", "plex_url": plex.url, "plex_token": plex.token, "library_id": plex.music_section_id,
             "full_scan_hours": "12", "recent_scan_minutes": "0"}
     saved = html_of(admin.post("/plexbooks/settings", data=form, follow_redirects=True))
@@ -110,7 +93,7 @@ def test_saved_and_not_saved_sit_in_the_same_place(admin: FlaskClient, plex: Fak
 # ---------------------------------------------------------------- the library page (issue 17)
 
 
-def _library(app: Flask) -> None:
+def _library(app: Flask) -> None:  # noqa: F811
     from .viewkit import add_books, book
 
     add_books(app, [
@@ -119,7 +102,7 @@ def _library(app: Flask) -> None:
     ])
 
 
-def test_searching_a_stop_word_says_it_is_too_broad(app: Flask, user: FlaskClient) -> None:
+def test_searching_a_stop_word_says_it_is_too_broad(app: Flask, user: FlaskClient) -> None:  # noqa: F811
     _library(app)
     page = html_of(user.get("/plexbooks/library?q=the"))
     assert "is too broad to search for" in page and "nearly all 4 books" in page
@@ -130,7 +113,7 @@ def test_searching_a_stop_word_says_it_is_too_broad(app: Flask, user: FlaskClien
     assert "1 of 4 books match" in hobbit and "The Hobbit" in hobbit
 
 
-def test_every_book_opens_in_plex_and_no_rating_key_is_shown(app: Flask, user: FlaskClient) -> None:
+def test_every_book_opens_in_plex_and_no_rating_key_is_shown(app: Flask, user: FlaskClient) -> None:  # noqa: F811
     from .viewkit import app_core
 
     _library(app)
@@ -142,7 +125,7 @@ def test_every_book_opens_in_plex_and_no_rating_key_is_shown(app: Flask, user: F
     assert "rating key" not in page.lower()
 
 
-def test_the_pager_shows_previous_and_next_around_the_count(app: Flask, user: FlaskClient) -> None:
+def test_the_pager_shows_previous_and_next_around_the_count(app: Flask, user: FlaskClient) -> None:  # noqa: F811
     from .viewkit import add_books, book
 
     add_books(app, [book(str(i), f"Book {i:03d}", "Some Author") for i in range(1, 30)])
