@@ -26,13 +26,13 @@ class PlexUnreachable(PlexbooksError):
 class PlexAuthError(PlexbooksError):
     """Plex refused the token (HTTP 401 or 403).
 
-    ``fact`` is what happened; ``hint`` what to do about it. Callers that know where the reader is
-    (the Settings page, the CLI) show ``fact`` with their own advice instead of the general hint.
+    The message is "<what happened>: <what to do>". Callers that know where the reader is (the
+    Settings page, the CLI) show ``fact`` (what happened, as a sentence) with their own advice.
     """
 
-    def __init__(self, fact: str, hint: str | None = None) -> None:
-        super().__init__(f"{fact} {hint}" if hint else fact)
-        self.fact = fact
+    def __init__(self, what: str, hint: str | None = None) -> None:
+        super().__init__(f"{what}: {hint}" if hint else what)
+        self.fact = what if what.endswith(".") else f"{what}."
         self.hint = hint
 
 

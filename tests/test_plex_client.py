@@ -358,7 +358,7 @@ def test_a_revoked_token_is_an_auth_error(fake: FakePlex) -> None:
     fake.revoke_token(user.server_token)
     with pytest.raises(PlexAuthError) as info:
         client.sections()
-    assert str(info.value) == f"Plex at {fake.url} refused the token. Sign in with Plex again on the Settings page."
+    assert str(info.value) == f"Plex at {fake.url} refused the token: sign in again in Settings"
     assert user.server_token not in str(info.value)
 
 

@@ -169,7 +169,7 @@ def test_the_real_401_page(requests_mock: rm.Mocker) -> None:
     )
     with pytest.raises(PlexAuthError) as info:
         client(retries=3).sections()
-    assert str(info.value) == f"Plex at {BASE} refused the token. Sign in with Plex again on the Settings page."
+    assert str(info.value) == f"Plex at {BASE} refused the token: sign in again in Settings"
     assert requests_mock.call_count == 1
 
 

@@ -43,8 +43,12 @@ def test_the_connection_test_never_shows_a_key_name(admin: FlaskClient) -> None:
 def test_a_refused_token_on_the_settings_page_says_what_to_do_there(admin: FlaskClient, plex: FakePlex) -> None:  # noqa: F811
     page = html_of(admin.post("/plexbooks/settings", data={"action": "test", "plex_url": plex.url,
                                                            "plex_token": "bad-token"}))
-    assert f"Plex at {plex.url} refused the token. Use Sign in with Plex below, or paste a new token" in page
+    assert f"Plex at {plex.url} refused the token. Paste a new token, or use Sign in with Plex" in page
     assert "on the Settings page" not in page and "in Settings" not in page
+    # The page's script tests through the API: its answer carries the same words.
+    body = admin.post("/plexbooks/api/test-connection", json={"url": plex.url, "token": "bad-token"}).get_json()
+    assert body["error"] == "plex_unauthorized" and "Settings page" not in body["message"]
+    assert body["message"].endswith("Paste a new token, or use Sign in with Plex, and test again.")
 
 
 def test_an_unreachable_server_ends_with_a_full_stop(admin: FlaskClient) -> None:

@@ -80,7 +80,7 @@ class PlexClient(PlexHTTPClient):
             remote=Remote(
                 label=f"Plex at {origin}",
                 unreachable_hint="Check the server URL and that Plex is running.",
-                auth_hint="Sign in with Plex again on the Settings page.",
+                auth_hint="sign in again in Settings",
             ),
             client_identifier=client_identifier or "plexbooks",
             session=session,

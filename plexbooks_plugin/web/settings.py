@@ -13,7 +13,7 @@ from .. import settings as setting_specs
 from .. import store as repo
 from ..auth.servers import pick_server_from_signin, signin_servers
 from ..const import SettingKey
-from ..errors import ConfigError, PlexbooksError
+from ..errors import ConfigError, PlexAuthError, PlexbooksError
 from ..security import admin_required
 from ..state import get_core
 from .blueprint import bp
@@ -193,4 +193,6 @@ def api_test_connection() -> ResponseReturnValue:
         report = connection_report(url, token)
     except ConfigError as err:
         abort_json(400, "invalid_settings", field_message(err), field="url")
+    except PlexAuthError as err:  # the Settings page shows this message: its advice fits that page
+        abort_json(502, "plex_unauthorized", settings_page_problem(err))
     return jsonify({"ok": True, **report})

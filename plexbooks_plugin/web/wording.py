@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..errors import ConfigError, PlexAuthError, PlexbooksError
 
 #: What to do about a refused token, said on the Settings page itself.
-SETTINGS_PAGE_TOKEN_ADVICE = "Use Sign in with Plex below, or paste a new token, and test again."
+SETTINGS_PAGE_TOKEN_ADVICE = "Paste a new token, or use Sign in with Plex, and test again."
 
 
 def sentence(text: str) -> str:
