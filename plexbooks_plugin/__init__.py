@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
+from .host_alembic import alembic_include_object  # light: no Flask, no SQLAlchemy
 
 if TYPE_CHECKING:
     from .extension import PlexBooks
 
-__all__ = ["PlexBooks", "__version__"]
+__all__ = ["PlexBooks", "__version__", "alembic_include_object"]
 
 
 def __getattr__(name: str) -> Any:

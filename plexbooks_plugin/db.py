@@ -17,6 +17,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .errors import ConfigError
+from .migrate_lock import migration_lock
 
 VERSION_TABLE = "plexbooks_alembic_version"
 DEFAULT_SQLITE_PATH = Path("instance") / "plexbooks.db"
@@ -104,8 +105,8 @@ class Database:
             session.close()
 
     def upgrade(self, revision: str = "head") -> None:
-        """Bring the database to `revision` with the packaged migrations."""
-        with self.engine.begin() as connection:
+        """Bring the database to `revision` with the packaged migrations, one process at a time."""
+        with migration_lock(self.engine), self.engine.begin() as connection:
             command.upgrade(migrations_config(connection), revision)
 
     def downgrade(self, revision: str = "base") -> None:

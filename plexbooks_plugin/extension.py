@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 import os
-from pathlib import Path
 
 from flask import Flask
 
+from . import scheduler_start
 from .auth.install import init_auth
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
 from .crypto import SecretBox, resolve_secret_key
+from .data_dir import default_database_dir
 from .db import Database
 from .hooks import set_default_core
-from .scheduler import PlexBooksScheduler
 from .state import EXTENSION_KEY, PlexBooksState, get_core, get_state
 from .web.routes import bp as plexbooks_blueprint
 
@@ -23,12 +23,11 @@ __all__ = ["EXTENSION_KEY", "PlexBooks", "PlexBooksState", "get_core", "get_stat
 
 
 def default_database_url(app: Flask) -> str:
-    """PLEXBOOKS_DATABASE_URL, else the host's SQLALCHEMY_DATABASE_URI, else SQLite in the instance folder."""
+    """PLEXBOOKS_DATABASE_URL, else the host's SQLALCHEMY_DATABASE_URI, else SQLite (see data_dir)."""
     url = app.config.get("PLEXBOOKS_DATABASE_URL") or app.config.get("SQLALCHEMY_DATABASE_URI")
     if url:
         return str(url)
-    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
-    return f"sqlite:///{Path(app.instance_path, 'plexbooks.db')}"
+    return f"sqlite:///{default_database_dir(app.instance_path) / 'plexbooks.db'}"
 
 
 def _is_reloader_parent(app: Flask) -> bool:
@@ -79,6 +78,5 @@ class PlexBooks:
         app.register_blueprint(plexbooks_blueprint, url_prefix=state.url_prefix)
 
         if app.config["PLEXBOOKS_SCHEDULER"] and not _is_reloader_parent(app):
-            state.scheduler = PlexBooksScheduler(core)
-            state.scheduler.start()
+            scheduler_start.install(app, state)
 

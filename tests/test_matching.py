@@ -17,12 +17,14 @@ from plexbooks_plugin.matching import (
 )
 
 PAIRS_CSV = Path(__file__).parent / "data" / "match_pairs.csv"
-MIN_PRECISION = 0.98
-MIN_RECALL = 0.95
+# The figures of the first matcher on this set were precision 0.992, recall 0.975: they must not drop.
+MIN_PRECISION = 0.992
+MIN_RECALL = 0.975
 
 
-def _load_pairs() -> list[dict[str, str]]:
-    with PAIRS_CSV.open(encoding="utf-8", newline="") as fh:
+def load_pairs(path: Path = PAIRS_CSV) -> list[dict[str, str]]:
+    """The labelled pairs of a CSV file of tests/data."""
+    with path.open(encoding="utf-8", newline="") as fh:
         return list(csv.DictReader(fh))
 
 
@@ -36,21 +38,8 @@ def _score_row(row: dict[str, str]) -> float:
     )
 
 
-# ------------------------------------------------------------------ labelled set
-
-
-def test_labelled_set_is_large_and_balanced() -> None:
-    rows = _load_pairs()
-    positives = sum(row["expected"] == "1" for row in rows)
-    assert len(rows) >= 180
-    assert positives >= 80
-    assert len(rows) - positives >= 80
-    assert all(row["expected"] in {"0", "1"} for row in rows)
-    assert all(row["note"] for row in rows), "every pair says what it tests"
-
-
-def test_precision_and_recall_at_request_threshold() -> None:
-    rows = _load_pairs()
+def precision_and_recall(rows: list[dict[str, str]]) -> tuple[float, float]:
+    """Precision and recall of match_score at REQUEST_THRESHOLD on labelled rows (prints the mistakes)."""
     tp = fp = fn = tn = 0
     wrong: list[str] = []
     for row in rows:
@@ -80,6 +69,24 @@ def test_precision_and_recall_at_request_threshold() -> None:
     )
     if wrong:
         print("misclassified:\n" + "\n".join(wrong))
+    return precision, recall
+
+
+# ------------------------------------------------------------------ labelled set
+
+
+def test_labelled_set_is_large_and_balanced() -> None:
+    rows = load_pairs()
+    positives = sum(row["expected"] == "1" for row in rows)
+    assert len(rows) >= 180
+    assert positives >= 80
+    assert len(rows) - positives >= 80
+    assert all(row["expected"] in {"0", "1"} for row in rows)
+    assert all(row["note"] for row in rows), "every pair says what it tests"
+
+
+def test_precision_and_recall_at_request_threshold() -> None:
+    precision, recall = precision_and_recall(load_pairs())
     assert precision >= MIN_PRECISION
     assert recall >= MIN_RECALL
 
@@ -392,7 +399,7 @@ def test_narrator_never_refutes() -> None:
 
 @pytest.mark.parametrize("narrator", ["Scott Brick", "J.R.R. Tolkien", "Frank Herbert", "Kate Reading, Michael Kramer"])
 def test_narrator_never_lowers_a_score_on_the_labelled_set(narrator: str) -> None:
-    for row in _load_pairs():
+    for row in load_pairs():
         base = dict(
             title_a=row["title_a"] or None, author_a=row["author_a"] or None,
             title_b=row["title_b"] or None, author_b=row["author_b"] or None,

@@ -192,7 +192,7 @@ def test_index_prefilter_is_exact(
     library: list[Candidate], index: LibraryIndex, monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """The subset pre-filter for large candidate sets (normally above 16) never drops a match."""
-    monkeypatch.setattr(matching, "_CLOSURE_FILTER_ABOVE", 0)
+    monkeypatch.setattr(matching.index, "_CLOSURE_FILTER_ABOVE", 0)
     rng = random.Random(4242)
     for title, author, asin in _queries(rng, library, 50):
         expected = _brute_force(library, title, author, asin, REQUEST_THRESHOLD)

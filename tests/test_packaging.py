@@ -67,3 +67,18 @@ def test_wheel_installs_and_upgrades_from_another_directory(tmp_path: Path) -> N
         timeout=60,
     )
     assert where.stdout.strip().startswith(str(target)), "the test must run the installed copy, not the checkout"
+
+
+def test_every_subpackage_is_in_the_wheel() -> None:
+    """setup.cfg lists packages by name: a new sub-package left out installs a wheel that cannot import."""
+    import configparser
+
+    parser = configparser.ConfigParser()
+    parser.read(ROOT / "setup.cfg")
+    listed = set(parser["options"]["packages"].split())
+    on_disk = {
+        ".".join(init.parent.relative_to(ROOT).parts)
+        for init in (ROOT / "plexbooks_plugin").rglob("__init__.py")
+        if "__pycache__" not in init.parts
+    }
+    assert on_disk <= listed, sorted(on_disk - listed)

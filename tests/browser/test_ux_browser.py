@@ -150,6 +150,7 @@ def test_jobs_links_requesters_phone_layout_and_accessibility(
     expect(notice).to_contain_text("already has")
     expect(notice).to_have_class(re.compile("d-msg--info"))
     assert PLEX_LINK.search(notice.locator("[data-open-in-plex]").get_attribute("href") or "")
+    owned_row.screenshot(path=str(ROOT / "test-artifacts" / "screenshots" / "ux-04a-friendly-notice.png"))
     wanted_row = catalog_row(page, missing[0])
     wanted_row.get_by_role("button", name="Request").click()
     item = page.locator(f'.d-request[data-request-id="{missing[0].request_id}"]')
