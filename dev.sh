@@ -24,6 +24,20 @@ ensure_chromium() {
     fi
 }
 
+AXE_VERSION="4.10.3"
+ensure_axe() {
+    # The accessibility check injects axe-core (from the npm registry) into each plugin page; it lives in
+    # the git-ignored .tools/axe. Without npm the check fails and says how to install it.
+    [ -f .tools/axe/node_modules/axe-core/axe.min.js ] && return 0
+    if command -v npm >/dev/null 2>&1; then
+        echo "dev.sh: installing axe-core $AXE_VERSION for the accessibility check" >&2
+        mkdir -p .tools/axe
+        npm install --silent --no-audit --no-fund --prefix .tools/axe "axe-core@$AXE_VERSION" >/dev/null
+    else
+        echo "dev.sh: the accessibility check needs npm (apt-get install npm) to fetch axe-core" >&2
+    fi
+}
+
 case "${1:-}" in
     demo)
         shift
@@ -33,6 +47,7 @@ case "${1:-}" in
     test)
         shift
         ensure_chromium
+        ensure_axe
         install "[test]"
         exec "$VENV/bin/python" -m pytest "$@"
         ;;

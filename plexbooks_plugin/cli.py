@@ -19,7 +19,7 @@ from .const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL
 from .core import PlexBooksCore
 from .crypto import mask
 from .db import Database, resolve_database_url
-from .errors import ConfigError, PlexbooksError
+from .errors import ConfigError, PlexAuthError, PlexbooksError
 from .keys import key_sources, secret_box, sqlite_file, user_config_dir
 from .plex.redact import error_line
 from .public_json import library_item_json, request_json
@@ -90,6 +90,12 @@ def _fail(err: BaseException, message: str, exit_code: int) -> None:
     sys.exit(exit_code)
 
 
+#: What to do about a refused token, said where a CLI user is.
+CLI_TOKEN_ADVICE = (
+    "Set a new token with `plexbooks config set plex_token TOKEN`, or use Sign in with Plex on the Settings page."
+)
+
+
 class UsageFailure(click.ClickException):
     """A one-line error with exit status 2 (bad URL, unknown key, bad value)."""
 
@@ -102,6 +108,15 @@ class RunFailure(UsageFailure):
     exit_code = 1
 
 
+def _refused_token(err: BaseException | None) -> PlexAuthError | None:
+    """The PlexAuthError behind an error (a failed scan wraps it), if any."""
+    while err is not None:
+        if isinstance(err, PlexAuthError):
+            return err
+        err = err.__cause__
+    return None
+
+
 def one_line_errors(func: F) -> F:
     """Turn plexbooks errors into one-line messages instead of tracebacks."""
 
@@ -112,6 +127,9 @@ def one_line_errors(func: F) -> F:
         except ConfigError as err:
             raise UsageFailure(str(err)) from err
         except PlexbooksError as err:
+            refused = _refused_token(err)
+            if refused is not None:
+                raise RunFailure(f"{refused.fact} {CLI_TOKEN_ADVICE}") from err
             raise RunFailure(str(err)) from err
         except Exception as err:  # a database that will not open, a driver error
             if isinstance(err, SQLAlchemyError):
@@ -288,18 +306,21 @@ def scan(recent: bool, confirm_removal: bool, database_url: str | None) -> None:
 
 @main.command()
 @click.option("--port", default=5055, show_default=True, type=PORT, help="Port of the demo host (0: any free port).")
+@click.option("--plex-port", default=0, show_default=True, type=PORT,
+              help="Port of the demo's fake Plex server (0: any free port).")
 @click.option("--items", default=300, show_default=True, type=DEMO_ITEMS, help="Books in the fake Plex library.")
 @database_option
 @one_line_errors
-def demo(port: int, items: int, database_url: str | None) -> None:
+def demo(port: int, plex_port: int, items: int, database_url: str | None) -> None:
     """Run the demo host with plexbooks and a fake Plex, on SQLite."""
     from .demo import run_demo  # deferred: only this command needs the demo host (waitress, the fake store)
 
-    run_demo(port=port, items=items, database_url=database_url)
+    run_demo(port=port, items=items, database_url=database_url, plex_port=plex_port)
 
 
 @main.command("fake-plex")
-@click.option("--port", default=32400, show_default=True, type=PORT)
+@click.option("--port", default=32400, show_default=True, type=PORT,
+              help="Port the fake Plex listens on, on 127.0.0.1 (32400 is real Plex's port).")
 @click.option("--items", default=300, show_default=True, type=EMULATOR_ITEMS, help="Number of generated audiobooks.")
 @click.option("--seed", default=1, show_default=True, help="Seed of the generated library.")
 @click.option("--token", default=None, help="Admin token (default: a fixed demo token).")

@@ -8,7 +8,15 @@ class PlexbooksError(Exception):
 
 
 class ConfigError(PlexbooksError):
-    """A setting is missing or has a value plexbooks cannot use."""
+    """A setting is missing or has a value plexbooks cannot use.
+
+    ``detail`` is the message without the setting's key, for pages that show it beside the field.
+    """
+
+    def __init__(self, message: str, *, key: str | None = None, detail: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
+        self.detail = detail if detail is not None else message
 
 
 class PlexUnreachable(PlexbooksError):
@@ -16,7 +24,16 @@ class PlexUnreachable(PlexbooksError):
 
 
 class PlexAuthError(PlexbooksError):
-    """Plex refused the token (HTTP 401 or 403)."""
+    """Plex refused the token (HTTP 401 or 403).
+
+    The message is "<what happened>: <what to do>". Callers that know where the reader is (the
+    Settings page, the CLI) show ``fact`` (what happened, as a sentence) with their own advice.
+    """
+
+    def __init__(self, what: str, hint: str | None = None) -> None:
+        super().__init__(f"{what}: {hint}" if hint else what)
+        self.fact = what if what.endswith(".") else f"{what}."
+        self.hint = hint
 
 
 class PlexResponseError(PlexbooksError):
@@ -27,7 +44,7 @@ class ScanRunning(PlexbooksError):
     """A scan was requested while another one holds the scan lease."""
 
     def __init__(self, run_id: int | None) -> None:
-        super().__init__(f"a scan is already running (run {run_id})")
+        super().__init__(f"A scan is already running (run {run_id}).")
         self.run_id = run_id
 
 

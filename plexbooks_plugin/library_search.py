@@ -67,11 +67,14 @@ class LibrarySearch:
     def matching_ids(self, title_part: str, author_part: str) -> list[int]:
         """Ids of the rows whose title contains `title_part` or whose author contains `author_part`, in page order.
 
-        An empty part matches every row, as `LIKE '%%'` does.
+        An empty part matches nothing: a query of leading articles only ("the") folds to an empty
+        title, which must not list every book.
         """
-        if not title_part or not author_part:
-            return list(self._ids)
         ids = self._ids
+        if not title_part or not author_part:
+            if title_part:
+                return [ids[row] for row in _hits(self._titles, self._title_starts, title_part)]
+            return [ids[row] for row in _hits(self._authors, self._author_starts, author_part)] if author_part else []
         if title_part == author_part:  # most searches: one word, folded alike for both columns
             return [ids[row] for row in _hits(self._both, self._both_starts, title_part)]
         rows = set(_hits(self._titles, self._title_starts, title_part))

@@ -178,9 +178,12 @@ def _anonymous_answer() -> ResponseReturnValue:
 
 
 def _forbidden_answer() -> ResponseReturnValue:
-    return error_response(
-        403, "forbidden", "Admins only", "This page needs the Plex server owner (a plexbooks admin)."
-    )
+    if wants_json():
+        return json_error(
+            403, "forbidden",
+            "Only an admin may call this endpoint: sign in as the Plex server owner, or send the host's API key.",
+        )
+    return error_page(403, "Admins only", "This page needs the Plex server owner (a plexbooks admin).")
 
 
 def _require(role: str, view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:

@@ -124,4 +124,4 @@ def validate(key: str, value: str) -> str:
     try:
         return spec.parse(value)
     except ConfigError as err:
-        raise ConfigError(f"{key}: {err}") from None
+        raise ConfigError(f"{key}: {err}", key=key, detail=str(err)) from None

@@ -22,6 +22,23 @@ TEST_SECRET = "test-secret-key-not-for-production"
 PG_ENV = "PLEXBOOKS_TEST_DATABASE_URL"
 
 
+def database_header(pg_base: str | None) -> str:
+    """The line pytest's header shows: which database this run tests (without any password)."""
+    if not pg_base:
+        return "plexbooks: testing on SQLite (set PLEXBOOKS_TEST_DATABASE_URL for PostgreSQL)"
+    return f"plexbooks: testing on PostgreSQL at {make_url(pg_base).render_as_string(hide_password=True)}"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say at the top of every run which database it uses."""
+    return database_header(os.environ.get(PG_ENV))
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """Say it again at the end, where `pytest -q` (which hides the header) still shows it."""
+    terminalreporter.write_line(database_header(os.environ.get(PG_ENV)))
+
+
 def _schema_url(base_url: str, schema: str) -> str:
     """Point every connection of `base_url` at `schema` (libpq options travel in the URL)."""
     url = make_url(base_url)

@@ -110,6 +110,13 @@ def test_catalog_is_half_owned_and_badged_after_a_scan(demo_app: Flask) -> None:
     assert len(catalog) == 30  # the catalog_refreshed hook stored the store's books
 
 
+def test_the_start_page_ticks_nothing_before_anyone_signed_in(demo_app: Flask) -> None:
+    run_scan(get_core(demo_app), "full")  # the demo connects and scans at start
+    html = page_of(demo_app.test_client())
+    assert "data-done" not in html and "is-done" not in html
+    assert "<em>plexowner (owner)</em>" in html  # the words on the emulator's Plex page
+
+
 def test_admin_sees_manifest_actions_and_settings_link(demo_app: Flask) -> None:
     client = demo_app.test_client()
     sign_in_as(client, demo_app, "admin", "owner")
@@ -134,6 +141,11 @@ def test_request_flow_reaches_available_through_the_hooks(demo_app: Flask) -> No
     refused = client.post("/plexbooks/api/requests", headers=headers,
                           json={"title": owned.title, "author": owned.author, "host_request_id": owned.request_id})
     assert refused.status_code == 409 and refused.get_json()["error"] == "already_available"
+    machine = core.get_setting("plex_machine_identifier")
+    assert refused.get_json()["plex_web_url"].endswith(  # the store turns the refusal into a link to the book
+        f"/desktop/#!/server/{machine}/details?key=%2Flibrary%2Fmetadata%2F{refused.get_json()['rating_key']}")
+    assert refused.get_json()["message"] == "This book is already in your Plex library."
+    assert page_of(client).count("data-done") == 3  # signed in, connected, scanned; no request done yet
 
     created = client.post("/plexbooks/api/requests", headers=headers,
                           json={"title": wanted.title, "author": wanted.author, "host_request_id": wanted.request_id})
@@ -158,6 +170,9 @@ def test_request_flow_reaches_available_through_the_hooks(demo_app: Flask) -> No
     events = client.get("/demo/api/events").get_json()["items"]
     assert any("is available" in e["text"] for e in events)  # the request_available signal reached the host
     assert rid in visible_badges(page_of(client))
+    assert page_of(client).count("data-done") == 4  # step 4 ticks once a request became available
+    listed = client.get("/plexbooks/api/requests").get_json()["items"]
+    assert next(i for i in listed if i["request_id"] == rid)["plex_web_url"]
 
 
 def test_demo_buttons_need_a_signed_in_user_and_the_csrf_token(demo_app: Flask) -> None:

@@ -325,7 +325,9 @@ def test_scan_panel_shows_history_and_errors(app: Flask, admin: FlaskClient) -> 
         bad = repo.start_scan_run(session, "recent")
         repo.finish_scan_run(session, bad.id, status="failed", error=f"Plex refused the token {HOSTILE}")
     page = html_of(admin.get("/plexbooks/scan"))
-    assert "48,000</b> seen" in page and "12</b> new" in page and "1</b> matched" in page
+    # Issue 17: books that gained their badge (new + updated) apart from the requests the run completed.
+    assert "48,000</b> seen" in page and "15</b> badges gained" in page and "(12 new, 3 updated)" in page
+    assert "1</b> request completed" in page and "matched" not in page
     assert "Plex refused the token" in page and HOSTILE not in page
     assert 'class="pb-pill pb-pill--failed"' in page
 

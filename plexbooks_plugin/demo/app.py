@@ -192,6 +192,7 @@ def _register_routes(app: Flask, state: DemoState) -> None:
             library_count = repo.count_library(session)
             has_library = bool(repo.get_setting(session, SettingKey.LIBRARY_ID))
             last_run = repo.latest_scan_run(session, status="succeeded")
+            request_done = bool(repo.list_requests(session, status="available", limit=1))
         plex_ready, key_problem = core.plex_configuration()
         role = current_role()
         current_user = current_plexbooks_user()
@@ -205,6 +206,7 @@ def _register_routes(app: Flask, state: DemoState) -> None:
             configured=has_library and plex_ready,
             key_problem=key_problem,
             scanned=last_run is not None,
+            request_done=request_done,
             plex=state.plex,
             host_name=HOST_NAME,
         )
@@ -242,7 +244,7 @@ def _register_routes(app: Flask, state: DemoState) -> None:
         book = _book_for(request_id)
         rating_key = state.plex.add_album(book.title, book.author, narrator=book.narrator, asin=book.asin)
         run_id = _start_recent_scan(app)
-        state.notify(f"Plex added “{book.title}” (rating key {rating_key}); checking recently added.",
+        state.notify(f"Plex added “{book.title}”; plexbooks is checking recently added.",
                      request_id=request_id)
         return jsonify({"request_id": request_id, "rating_key": rating_key, "run_id": run_id})
 

@@ -49,9 +49,9 @@ class DemoServer:
         """Where the demo host answers."""
         return f"http://{self.host}:{self.port}"
 
-    def start(self, port: int = 5055, host: str = "127.0.0.1") -> DemoServer:
-        """Start the emulator on a free port, build the host, and serve it on `host:port` (0: any free port)."""
-        self.plex = FakePlex(items=self.items, seed=self.seed).start(port=0)
+    def start(self, port: int = 5055, host: str = "127.0.0.1", plex_port: int = 0) -> DemoServer:
+        """Start the emulator on `plex_port`, build the host, and serve it on `host:port` (0: any free port)."""
+        self.plex = FakePlex(items=self.items, seed=self.seed).start(port=plex_port)
         try:
             self.app = create_demo_app(
                 self.plex, database_url=self.database_url, instance_path=self.instance_path,
@@ -124,13 +124,14 @@ def _make_server(app: Flask, host: str, port: int) -> tuple[Any, int]:
         return fallback, int(fallback.server_port)
 
 
-def run_demo(port: int = 5055, items: int = 300, database_url: str | None = None) -> None:
+def run_demo(port: int = 5055, items: int = 300, database_url: str | None = None, plex_port: int = 0) -> None:
     """Run the demo in the foreground until Ctrl-C: fake Plex, the demo host and plexbooks, on loopback."""
     demo = DemoServer(items=items, database_url=database_url)
     try:
-        demo.start(port=port)
+        demo.start(port=port, plex_port=plex_port)
     except OSError as err:
-        raise PlexbooksError(f"cannot listen on 127.0.0.1:{port}: {err.strerror or err}") from err
+        ports = f"{port} or {plex_port}" if plex_port else str(port)
+        raise PlexbooksError(f"cannot listen on 127.0.0.1:{ports}: {err.strerror or err}") from err
     # Logs from here on: a demo that cannot start says so in one line.
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("waitress").setLevel(logging.WARNING)

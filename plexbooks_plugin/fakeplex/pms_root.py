@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 from werkzeug.wrappers import Request, Response
 
 from . import render, responses
+from .covers import book_cover_png
 from .items import item_detail
 from .state import ServerState
 
@@ -106,7 +107,7 @@ def image(state: ServerState, request: Request, key: str, kind: str, ts: str | N
     if not key.isdigit():
         raise KeyError(key)
     item_detail(state.library, int(key))
-    return responses.png(int(key))
+    return _cover(state, int(key))
 
 
 def transcode(state: ServerState, request: Request) -> Response:
@@ -115,5 +116,15 @@ def transcode(state: ServerState, request: Request) -> Response:
     parts = target.strip("/").split("/")
     if len(parts) >= 4 and parts[:2] == ["library", "metadata"] and parts[2].isdigit():
         item_detail(state.library, int(parts[2]))
-        return responses.png(int(parts[2]))
+        return _cover(state, int(parts[2]))
     raise KeyError(target)
+
+
+def _cover(state: ServerState, key: int) -> Response:
+    """A book's cover shows its title and author; other items keep a plain colour."""
+    album = state.library.albums.get(key)
+    if album is None:
+        return responses.png(key)
+    response = Response(book_cover_png(key, album.title, album.author), content_type="image/png")
+    response.headers["Cache-Control"] = "max-age=86400"
+    return response

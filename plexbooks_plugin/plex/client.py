@@ -83,7 +83,7 @@ class PlexClient(PlexHTTPClient):
             what="Plex server URL",
             remote=Remote(
                 label=f"Plex at {origin}",
-                unreachable_hint="Check the server URL and that Plex is running",
+                unreachable_hint="Check the server URL and that Plex is running.",
                 auth_hint="sign in again in Settings",
             ),
             client_identifier=client_identifier or "plexbooks",

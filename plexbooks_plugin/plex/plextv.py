@@ -44,7 +44,7 @@ class PlexTV(PlexHTTPClient):
             what="plex.tv URL",
             remote=Remote(
                 label="plex.tv" if origin == DEFAULT_PLEX_TV_URL else f"plex.tv ({origin})",
-                unreachable_hint="Check this server's internet connection and try again",
+                unreachable_hint="Check this server's internet connection and try again.",
                 auth_hint="sign in with Plex again",
             ),
             client_identifier=client_identifier,

@@ -38,7 +38,7 @@ class Remote:
     """How error messages name a remote service and what they advise."""
 
     label: str  # "Plex at http://192.168.1.5:32400" or "plex.tv"
-    unreachable_hint: str  # "Check the server URL and that Plex is running"
+    unreachable_hint: str  # "Check the server URL and that Plex is running."
     auth_hint: str  # "sign in again in Settings"
 
 
@@ -249,7 +249,7 @@ def send(
                 )
                 continue
             if status in (401, 403):
-                raise PlexAuthError(f"{remote.label} refused the token: {remote.auth_hint}")
+                raise PlexAuthError(f"{remote.label} refused the token", remote.auth_hint)
             if 300 <= status < 400:
                 target = origin_of(resp.headers.get("Location", "")) or "another address"
                 raise PlexHTTPError(

@@ -10,6 +10,7 @@ from .. import store as repo
 from ..matching import REQUEST_THRESHOLD, LibraryIndex, match_score, normalize_asin
 from ..models import BookRequest
 from ..public_json import library_item_json, request_json
+from .links import PlexLinker
 
 if TYPE_CHECKING:
     from ..core import PlexBooksCore
@@ -66,7 +67,7 @@ def already_requested(existing: BookRequest) -> RequestOutcome:
     """The refusal for a book that is already requested."""
     return RequestOutcome("already_requested", {
         "error": "already_requested",
-        "message": f"this book is already requested (status: {existing.status})",
+        "message": f"This book is already requested (status: {existing.status}).",
         "request_id": existing.host_request_id,
         "status": existing.status,
     })
@@ -91,8 +92,9 @@ def create_request(
                 book = library_item_json(item) if item is not None else None
             return RequestOutcome("already_available", {
                 "error": "already_available",
-                "message": "this book is already in your Plex library",
+                "message": "This book is already in your Plex library.",
                 "rating_key": check["rating_key"],
+                "plex_web_url": PlexLinker.of(core).url(check["rating_key"]),
                 "score": check["score"],
                 "matched_by": check["matched_by"],
                 "book": book,

@@ -35,6 +35,33 @@
     return node;
   }
 
+  function plexLink(url, title) {
+    var link = el("a", "d-plex-link", "Open in Plex");
+    link.href = url;
+    link.target = "_blank";
+    link.rel = "noopener noreferrer";
+    link.setAttribute("data-open-in-plex", "");
+    if (title) link.appendChild(el("span", "d-visually-hidden", ": " + title));
+    return link;
+  }
+
+  /* Who asked: the request's requested_by (a name, or an object with one) when the server sends it. */
+  function requester(item) {
+    var who = item.requested_by;
+    if (who && typeof who === "object") who = who.username || who.title || who.name || who.email || null;
+    return who ? String(who) : null;
+  }
+
+  function ago(iso) {
+    if (!iso) return "";
+    var when = new Date(iso + (/[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? "" : "Z"));
+    if (isNaN(when)) return "";
+    var minutes = Math.round((Date.now() - when.getTime()) / 60000);
+    if (minutes < 1) return "just now";
+    if (minutes < 60) return minutes + " min ago";
+    return when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+  }
+
   function say(box, kind, text) {
     if (!box) return;
     box.className = box.className.replace(/\s*d-msg--\w+/g, "") + " d-msg--" + kind;
@@ -67,8 +94,12 @@
         return call("POST", "/demo/requests/" + encodeURIComponent(d.request_id) + "/start").then(refreshRequests);
       }
       if (d.error === "already_available") {
+        // Not an error: the family already owns the book. Say so kindly and point at it in Plex.
         var owned = d.book && d.book.title ? "“" + d.book.title + "”" + (d.book.author ? " by " + d.book.author : "") : "this book";
-        say(box, "bad", "Not requested: your Plex library already has " + owned + ".");
+        say(box, "info", "Good news: your Plex library already has " + owned + ", so there is nothing to request. ");
+        if (d.plex_web_url) box.appendChild(plexLink(d.plex_web_url, d.book && d.book.title));
+        button.textContent = "In Plex";
+        return;
       } else if (d.error === "already_requested") {
         say(box, "warn", "Already requested (" + (d.status || "pending") + ").");
       } else if (res.status === 401) {
@@ -122,7 +153,11 @@
       top.appendChild(el("span", "d-request__title", item.title));
       top.appendChild(el("span", "d-pill d-pill--" + item.status, item.status));
       li.appendChild(top);
-      li.appendChild(el("div", "d-request__meta", (item.author || "Unknown author") + " · " + item.request_id));
+      li.appendChild(el("div", "d-request__meta", item.author || "Unknown author"));
+      var who = requester(item);
+      var asked = el("div", "d-request__who", (who ? "Requested by " + who : "Requested") + (item.created_at ? " · " + ago(item.created_at) : ""));
+      asked.setAttribute("data-requester", who || "");
+      li.appendChild(asked);
       var actions = el("div", "d-actions");
       actions.style.marginTop = "0";
       if (busy[item.request_id]) {
@@ -138,6 +173,7 @@
         add.addEventListener("click", function () { hostAction(item, "/import", "Adding to Plex", add); });
         actions.appendChild(add);
       }
+      if (item.status === "available" && item.plex_web_url) actions.appendChild(plexLink(item.plex_web_url, item.title));
       if (actions.childNodes.length) li.appendChild(actions);
       listNode.appendChild(li);
       if (item.status === "available" && !lastAvailable[item.request_id]) {

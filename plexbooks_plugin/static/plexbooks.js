@@ -82,17 +82,28 @@
       return el("span", { className: "muted", text: count(p.done || 0) + (p.total ? " of " + count(p.total) : "") + " books…" });
     }
     var s = run.summary || {};
+    var c = run.changes || { badges_gained: (s["new"] || 0) + (s.updated || 0), "new": s["new"] || 0, updated: s.updated || 0,
+                             removed: s.removed || 0, requests_completed: s.matched || 0 };
     var wrap = el("span", {});
-    var line = el("span", { className: "pb-summary" });
-    var parts = [];
-    if (s.total !== undefined && s.total !== null) parts.push([s.total, "seen"]);
-    parts.push([s["new"] || 0, "new"], [s.updated || 0, "updated"], [s.removed || 0, "removed"], [s.matched || 0, "matched"]);
-    parts.forEach(function (part) {
-      line.appendChild(el("span", {}, [el("b", { text: count(part[0]) }), " " + part[1]]));
-    });
+    var line = el("span", { className: "pb-summary", "data-pb-changes": "" });
+    function plural(n, word) { return " " + word + (n === 1 ? "" : "s"); }
+    line.appendChild(el("span", {}, [el("b", { text: count(c.badges_gained) }), plural(c.badges_gained, "badge") + " gained ",
+      el("span", { className: "muted", text: "(" + count(c["new"]) + " new, " + count(c.updated) + " updated)" })]));
+    line.appendChild(el("span", {}, [el("b", { text: count(c.requests_completed) }), plural(c.requests_completed, "request") + " completed"]));
+    line.appendChild(el("span", {}, [el("b", { text: count(c.removed) }), " removed"]));
+    if (s.total !== undefined && s.total !== null) line.appendChild(el("span", {}, [el("b", { text: count(s.total) }), " seen"]));
     wrap.appendChild(line);
     if (run.warning) wrap.appendChild(el("span", { className: "pb-help pb-text-warn", text: run.warning }));
     return wrap;
+  }
+
+  function seconds(value) {
+    if (value === null || value === undefined || value < 0) return "";
+    if (value < 10) return value.toFixed(1) + " s";
+    var whole = Math.round(value), h = Math.floor(whole / 3600), m = Math.floor((whole % 3600) / 60), sec = whole % 60;
+    if (h) return h + " h " + m + " min";
+    if (m) return sec ? m + " min " + sec + " s" : m + " min";
+    return sec + " s";
   }
 
   function runRow(table, run) {
@@ -103,8 +114,9 @@
         el("td", { "data-label": "Run", className: "nowrap", text: "#" + run.run_id }),
         el("td", { "data-label": "Kind", text: run.kind === "full" ? "Full" : "Recently added" }),
         el("td", { "data-label": "Started", className: "nowrap" }, [el("time", { datetime: run.started_at || "", text: "just now" })]),
+        el("td", { "data-label": "Duration", className: "nowrap", "data-pb-run-duration": "" }),
         el("td", { "data-label": "Status", "data-pb-run-status": "" }),
-        el("td", { "data-label": "Result", "data-pb-run-result": "" })
+        el("td", { "data-label": "What changed", "data-pb-run-result": "" })
       ]);
       body.insertBefore(row, body.firstChild);
       var wrap = table.closest(".pb-table-wrap");
@@ -115,6 +127,8 @@
     var status = row.querySelector("[data-pb-run-status]");
     status.innerHTML = "";
     status.appendChild(el("span", { className: "pb-pill pb-pill--" + run.status, text: run.status }));
+    var duration = row.querySelector("[data-pb-run-duration]");
+    if (duration) duration.textContent = seconds(run.duration_seconds) || "—";
     var result = row.querySelector("[data-pb-run-result]");
     result.innerHTML = "";
     result.appendChild(summaryNode(run));
@@ -151,7 +165,7 @@
     var progress = document.getElementById("pb-scan-progress");
     var messages = document.getElementById("pb-scan-messages");
     var table = document.getElementById("pb-runs");
-    var buttons = card.querySelectorAll("[data-pb-scan-button]");
+    var buttons = document.querySelectorAll("[data-pb-scan-button]");  // the scan card's and the jobs panel's
     var cancelForm = progress.querySelector("form[data-pb-cancel]");
     var timer = null;
 
@@ -187,6 +201,9 @@
       progress.querySelector("[data-pb-progress-text]").textContent = total
         ? count(done) + " of " + count(total) + " books"
         : count(done) + " books" + (finished ? "" : "…");
+      var took = seconds(run.duration_seconds);
+      var tookNode = progress.querySelector("[data-pb-progress-took]");
+      if (tookNode) tookNode.textContent = finished ? "Finished" + (took ? " in " + took : "") + "." : "";
       var summary = progress.querySelector("[data-pb-progress-summary]");
       summary.innerHTML = "";
       if (finished) summary.appendChild(summaryNode(run));
@@ -233,7 +250,7 @@
       });
     }
 
-    card.querySelectorAll("form[data-pb-scan]").forEach(function (form) {
+    document.querySelectorAll("form[data-pb-scan]").forEach(function (form) {
       form.addEventListener("submit", function (event) {
         event.preventDefault();
         var kind = form.querySelector('input[name="kind"]').value;

@@ -8,7 +8,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, func, or_, select, text, update
+from sqlalchemy import delete, false, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..library_search import LibrarySearch, search_text
@@ -276,12 +276,13 @@ def library_page(
         return [found[i] for i in wanted if i in found], len(ids)
     query = select(LibraryItem)
     if q:
-        query = query.where(
-            or_(
-                LibraryItem.norm_title.like(_like_pattern(search_text(q)), escape="\\"),
-                LibraryItem.norm_author.like(_like_pattern(normalize_author(q)), escape="\\"),
-            )
-        )
+        # A query of leading articles only ("the") folds to an empty title, whose pattern "%%" would
+        # match every book: only non-empty folded terms are searched.
+        terms = [(column, folded) for column, folded in (
+            (LibraryItem.norm_title, search_text(q)), (LibraryItem.norm_author, normalize_author(q)),
+        ) if folded]
+        matches = (column.like(_like_pattern(folded), escape="\\") for column, folded in terms)
+        query = query.where(or_(false(), *matches))
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
     rows = session.scalars(
         query.order_by(LibraryItem.norm_title, LibraryItem.id).offset((page - 1) * per_page).limit(per_page)

@@ -9,10 +9,11 @@ from flask.typing import ResponseReturnValue
 
 from .. import hooks
 from .. import store as repo
-from ..models import SCAN_KINDS
+from ..models import SCAN_KINDS, BookRequest
 from ..public_json import library_item_json, request_json
 from ..scanning import cancel_scan, confirm_pending_removal, pending_removal, start_scan
 from ..security import ROLE_ADMIN, admin_required, current_plexbooks_user_id, current_role, user_required
+from ..services.links import PlexLinker
 from ..services.requests import availability, create_request
 from ..state import get_core
 from .blueprint import bp
@@ -51,6 +52,13 @@ def _book_fields(raw: Any, label: str) -> dict[str, Any]:
 
 
 
+def _request_with_link(found: BookRequest, linker: PlexLinker) -> dict[str, Any]:
+    """A request's JSON plus its Open-in-Plex link once Plex has the book."""
+    body = request_json(found)
+    body["plex_web_url"] = linker.url(body["rating_key"]) if body["status"] == "available" else None
+    return body
+
+
 @bp.get("/health")
 def health() -> ResponseReturnValue:
     """Liveness probe for the host."""
@@ -83,7 +91,7 @@ def api_scan_confirm_removal() -> ResponseReturnValue:
     core = get_core()
     pending = pending_removal(core)
     if not pending:
-        abort_json(409, "nothing_pending", "no removal is waiting for confirmation")
+        abort_json(409, "nothing_pending", "No removal is waiting for confirmation.")
     removed = confirm_pending_removal(core)
     return jsonify({"confirmed": True, "removed": removed, "run_id": pending.get("run_id")})
 
@@ -179,8 +187,10 @@ def api_request_list() -> ResponseReturnValue:
     """List tracked requests, newest first (an addition to the contract, for host pages)."""
     status = request.args.get("status") or None
     limit = int_arg("limit", 100, maximum=1000)
-    with get_core().session() as session:
-        items = [request_json(r) for r in repo.list_requests(session, status=status, limit=limit)]
+    core = get_core()
+    linker = PlexLinker.of(core)
+    with core.session() as session:
+        items = [_request_with_link(r, linker) for r in repo.list_requests(session, status=status, limit=limit)]
     return jsonify({"items": items, "total": len(items)})
 
 
@@ -188,11 +198,12 @@ def api_request_list() -> ResponseReturnValue:
 @user_required
 def api_request_get(request_id: str) -> ResponseReturnValue:
     """Return one tracked request (by the host's request id) with its status."""
-    with get_core().session() as session:
+    core = get_core()
+    with core.session() as session:
         found = repo.get_request(session, request_id)
         if found is None:
             abort_json(404, "not_found", f"no request {request_id!r} is tracked")
-        return jsonify(request_json(found))
+        return jsonify(_request_with_link(found, PlexLinker.of(core)))
 
 
 @bp.post("/api/hooks/download-organized")

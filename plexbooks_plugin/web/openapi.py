@@ -30,6 +30,12 @@ def _nullable(kind: str) -> dict[str, Any]:
     return {"type": [kind, "null"]}
 
 
+_PLEX_WEB_URL: dict[str, Any] = {
+    "type": ["string", "null"], "format": "uri",
+    "description": "the book in Plex's web app (Open in Plex); null when Plex lacks it or the server is unknown",
+}
+
+
 def _body(schema: str, example: dict[str, Any]) -> dict[str, Any]:
     return {"required": True, "content": {"application/json": {"schema": _ref(schema), "example": example}}}
 
@@ -95,6 +101,12 @@ SCHEMAS: dict[str, Any] = {
             "warning": _nullable("string"),
             "started_at": {"type": "string", "format": "date-time"},
             "finished_at": {"type": ["string", "null"], "format": "date-time"},
+            "duration_seconds": {"type": ["number", "null"], "description": "from start to finish; null while running"},
+            "changes": {
+                "type": ["object", "null"], "description": "the summary in the scans page's words",
+                "properties": {k: {"type": "integer"} for k in (
+                    "badges_gained", "new", "updated", "removed", "requests_completed")},
+            },
         },
     },
     "Detection": {
@@ -181,6 +193,7 @@ SCHEMAS: dict[str, Any] = {
             "asin": _nullable("string"), "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
             "rating_key": _nullable("string"), "plex_guid": _nullable("string"),
             "downloaded_path": _nullable("string"),
+            "plex_web_url": _PLEX_WEB_URL,
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
         },
@@ -196,6 +209,7 @@ SCHEMAS: dict[str, Any] = {
             "error": {"const": "already_available"}, "message": {"type": "string"},
             "rating_key": {"type": "string"}, "score": {"type": "number"}, "matched_by": {"type": "string"},
             "book": {"anyOf": [_ref("LibraryItem"), {"type": "null"}]},
+            "plex_web_url": _PLEX_WEB_URL,
         },
     },
     "AlreadyRequested": {

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+from datetime import timedelta
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -10,17 +12,27 @@ from flask.typing import ResponseReturnValue
 from .. import store as repo
 from ..const import SettingKey
 from ..errors import ConfigError, PlexbooksError, ScanRunning
-from ..models import SCAN_KINDS
+from ..matching import normalize_author, normalize_title
+from ..models import SCAN_KINDS, ScanRun
 from ..scanning import cancel_scan, confirm_pending_removal, pending_removal, start_scan
 from ..security import admin_required, user_required
+from ..services.links import PlexLinker
 from ..state import get_core
 from .blueprint import bp
 from .context import account_label, format_duration
 from .detection import detection_json
 from .forms import MAX_INT_ARG
+from .jobs import JobRow, human_seconds, jobs_overview
 from .shapes import scan_run_json
 
 LIBRARY_PAGE_SIZE = 24
+#: How long after it ended a run is still shown where the progress bar is (small scans end before the page polls).
+JUST_FINISHED = timedelta(minutes=10)
+
+
+def search_too_broad(q: str) -> bool:
+    """Whether a search would list nearly everything: only articles ("the"), or a single character."""
+    return bool(q) and (not normalize_title(q) or len(normalize_author(q)) < 2)
 
 
 def _page_number() -> int:
@@ -31,12 +43,31 @@ def _page_number() -> int:
         return 1
 
 
+def _with_duration(run: dict[str, Any]) -> dict[str, Any]:
+    """A run's JSON plus its duration as the page writes it."""
+    return {**run, "duration_text": human_seconds(run.get("duration_seconds"))}
+
+
+def _job_with_durations(job: JobRow) -> JobRow:
+    last = _with_duration(job.last_run) if job.last_run else None
+    return replace(job, last_run=last)
+
+
+def _just_finished(run: ScanRun) -> bool:
+    """A run that ended moments ago: the page shows its result where the progress bar would be."""
+    if run.status == "running" or run.finished_at is None:
+        return False
+    return repo.now() - run.finished_at <= JUST_FINISHED
+
+
 def scan_panel_context() -> dict[str, Any]:
     """Everything the scan panel shows: configuration state, the running run, history, pending removal."""
     core = get_core()
     with core.session() as session:
-        runs = [scan_run_json(run) for run in repo.recent_scan_runs(session, limit=10)]
+        runs = [_with_duration(scan_run_json(run)) for run in repo.recent_scan_runs(session, limit=10)]
         running = repo.running_scan_run(session)
+        latest = repo.latest_scan_run(session)
+        jobs = [_job_with_durations(job) for job in jobs_overview(core, session)]
         library_count = repo.count_library(session)
         library_id = repo.get_setting(session, SettingKey.LIBRARY_ID)
         has_url = bool(repo.get_setting(session, "plex_url"))
@@ -48,7 +79,9 @@ def scan_panel_context() -> dict[str, Any]:
     configured, key_problem = core.plex_configuration() if has_url else (False, None)
     return {
         "runs": runs,
+        "jobs": jobs,
         "running": scan_run_json(running) if running is not None else None,
+        "just_finished": _with_duration(scan_run_json(latest)) if latest and _just_finished(latest) else None,
         "library_count": library_count,
         "library_id": library_id,
         "configured": configured,
@@ -71,9 +104,15 @@ def index() -> ResponseReturnValue:
 def library() -> ResponseReturnValue:
     """Browse and search the mirrored Plex library."""
     q = (request.args.get("q") or "").strip()[:200]
+    if search_too_broad(q):
+        with get_core().session() as session:
+            overall = repo.count_library(session)
+        return render_template("plexbooks/library.html", books=[], q=q, too_broad=True, page=1, pages=1,
+                               total=0, overall=overall, first=0, last=0)
     page = _page_number()
     core = get_core()
     search = core.library_search() if q else None  # the in-memory index: same answers, no table scan
+    linker = PlexLinker.of(core)
     with core.session() as session:
         items, total = repo.library_page(session, q or None, page, LIBRARY_PAGE_SIZE, search)
         overall = total if not q else repo.count_library(session)
@@ -86,6 +125,7 @@ def library() -> ResponseReturnValue:
                 "year": item.year,
                 "duration": format_duration(item.duration),
                 "has_thumb": bool(item.thumb),
+                "plex_url": linker.url(item.rating_key),
             }
             for item in items
         ]

@@ -13,7 +13,7 @@ from .. import settings as setting_specs
 from .. import store as repo
 from ..auth.servers import pick_server_from_signin, signin_servers
 from ..const import SettingKey
-from ..errors import ConfigError, PlexbooksError, ScanRunning
+from ..errors import ConfigError, PlexAuthError, PlexbooksError, ScanRunning
 from ..scanning import start_scan
 from ..security import admin_required
 from ..state import get_core
@@ -21,6 +21,7 @@ from .blueprint import bp
 from .context import account_label
 from .errors import abort_json
 from .forms import json_object, string_field
+from .wording import field_message, settings_page_problem
 
 log = logging.getLogger(__name__)
 
@@ -74,8 +75,8 @@ def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str
         try:
             values[key] = setting_specs.validate(key, raw)
         except ConfigError as err:
-            # The message starts with the key ("plex_url: ..."); the page shows it next to the field.
-            errors[key] = str(err).split(": ", 1)[-1].capitalize()
+            # The page shows the message next to the field, so without the key name.
+            errors[key] = field_message(err)
     if not has_token and "plex_token" not in values and "plex_token" not in errors:
         errors["plex_token"] = "Paste a Plex token, or use Sign in with Plex to pick a server"
     return values, errors
@@ -86,7 +87,7 @@ def _check_connection(url: str | None, token: str | None) -> tuple[str | None, s
     try:
         report = connection_report(url, token)
     except PlexbooksError as err:
-        return None, str(err)
+        return None, settings_page_problem(err)
     return str(report["machine_identifier"]), None
 
 
@@ -179,7 +180,7 @@ def settings_post() -> ResponseReturnValue:
         try:
             report = connection_report(form["plex_url"].strip() or None, form["plex_token"].strip() or None)
         except PlexbooksError as err:
-            return _render(form=form, report_error=str(err))
+            return _render(form=form, report_error=settings_page_problem(err))
         return _render(form=form, report=report)
 
     return _save(form)
@@ -225,5 +226,7 @@ def api_test_connection() -> ResponseReturnValue:
     try:
         report = connection_report(url, token)
     except ConfigError as err:
-        abort_json(400, "invalid_settings", str(err))
+        abort_json(400, "invalid_settings", field_message(err), field="url")
+    except PlexAuthError as err:  # the Settings page shows this message: its advice fits that page
+        abort_json(502, "plex_unauthorized", settings_page_problem(err))
     return jsonify({"ok": True, **report})

@@ -8,19 +8,42 @@ from typing import Any
 from ..models import ScanRun, WebhookDelivery
 
 
+def scan_changes(summary: dict[str, Any] | None) -> dict[str, int] | None:
+    """What a finished run changed, in the words the scans page uses.
+
+    "matched" in a summary counts requests completed by the run; books that gained their
+    "In Your Library" badge are the new and updated ones, so the two are shown apart.
+    """
+    if not summary:
+        return None
+    new, updated = int(summary.get("new") or 0), int(summary.get("updated") or 0)
+    return {
+        "badges_gained": new + updated,
+        "new": new,
+        "updated": updated,
+        "removed": int(summary.get("removed") or 0),
+        "requests_completed": int(summary.get("matched") or 0),
+    }
+
+
 def scan_run_json(run: ScanRun) -> dict[str, Any]:
     """The public shape of one scan run (GET /api/scan/<id>)."""
+    duration = None
+    if run.started_at and run.finished_at:
+        duration = round((run.finished_at - run.started_at).total_seconds(), 3)
     return {
         "run_id": run.id,
         "kind": run.kind,
         "status": run.status,
         "progress": {"done": run.progress_done or 0, "total": run.progress_total},
         "summary": run.summary,
+        "changes": scan_changes(run.summary),
         "error": run.error,
         "warning": run.warning,
         "triggered_by": run.triggered_by,
         "started_at": run.started_at.isoformat() if run.started_at else None,
         "finished_at": run.finished_at.isoformat() if run.finished_at else None,
+        "duration_seconds": duration,
     }
 
 
