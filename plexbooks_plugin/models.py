@@ -114,7 +114,9 @@ class BookRequest(Base):
     plex_guid: Mapped[str | None] = mapped_column(String(512))
     match_score: Mapped[float | None] = mapped_column(Float)
     downloaded_path: Mapped[str | None] = mapped_column(Text)
-    requested_by: Mapped[int | None] = mapped_column(Integer)
+    # The plexbooks user who asked (None for the host key), and the Plex username the request is for.
+    requested_by: Mapped[int | None] = mapped_column(Integer, index=True)
+    requested_by_name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

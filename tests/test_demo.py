@@ -130,12 +130,10 @@ def test_request_flow_reaches_available_through_the_hooks(demo_app: Flask) -> No
     sign_in_as(client, demo_app, "user", "sam")
     headers = csrf_of(client)
 
-    refused = client.post("/plexbooks/api/requests", headers=headers,
-                          json={"title": owned.title, "author": owned.author, "host_request_id": owned.request_id})
+    refused = client.post(f"/demo/requests/{owned.request_id}", headers=headers)
     assert refused.status_code == 409 and refused.get_json()["error"] == "already_available"
 
-    created = client.post("/plexbooks/api/requests", headers=headers,
-                          json={"title": wanted.title, "author": wanted.author, "host_request_id": wanted.request_id})
+    created = client.post(f"/demo/requests/{wanted.request_id}", headers=headers)
     assert created.status_code == 201
     rid = wanted.request_id
     assert client.post(f"/demo/requests/{rid}/start", headers=headers).get_json()["status"] == "downloading"

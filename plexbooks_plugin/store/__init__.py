@@ -40,6 +40,7 @@ from .library import (
 )
 from .requests import (
     TERMINAL_STATUSES,
+    Requester,
     create_request,
     downloaded_requests,
     get_request,
@@ -74,6 +75,7 @@ from .settings import (
 from .users import (
     get_user,
     get_user_by_plex_id,
+    get_user_by_username,
     has_admin,
     upsert_user,
 )
@@ -81,6 +83,7 @@ from .users import (
 __all__ = [
     "TERMINAL_STATUSES",
     "CatalogMatch",
+    "Requester",
     "UpsertResult",
     "acquire_lease",
     "analyze_library",
@@ -101,6 +104,7 @@ __all__ = [
     "get_setting",
     "get_user",
     "get_user_by_plex_id",
+    "get_user_by_username",
     "has_admin",
     "iter_library",
     "keys_unseen_since",

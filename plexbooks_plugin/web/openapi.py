@@ -146,7 +146,15 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["title"],
         "properties": {
             "title": {"type": "string"}, "author": _nullable("string"), "asin": _nullable("string"),
-            "host_request_id": {"type": ["string", "null"], "description": "the host's id; made up when absent"},
+            "host_request_id": {
+                "type": ["string", "null"],
+                "description": "admins and the host key only (a plain user gets 400): the host's id; made up when absent",
+            },
+            "requested_by": {
+                "type": ["string", "null"],
+                "description": "admins and the host key only: the Plex username the request is for "
+                               "(default: the signed-in user)",
+            },
             "force": {"type": "boolean", "description": "admins only: skip the duplicate checks"},
         },
     },
@@ -158,7 +166,10 @@ SCHEMAS: dict[str, Any] = {
             "host_request_id": {"type": "string"}, "title": {"type": "string"}, "author": _nullable("string"),
             "asin": _nullable("string"), "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
             "rating_key": _nullable("string"), "plex_guid": _nullable("string"),
-            "downloaded_path": _nullable("string"),
+            "downloaded_path": {
+                "type": ["string", "null"], "description": "admins and the host key only: absent for plain users",
+            },
+            "requested_by": {"type": ["string", "null"], "description": "the Plex username who asked, if known"},
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
         },
@@ -308,7 +319,8 @@ def _user_paths() -> dict[str, Any]:
                 },
             },
             "get": {
-                "summary": "Tracked requests, newest first", "tags": ["user"], "security": USER,
+                "summary": "Tracked requests, newest first: a plain user's own, every request for admins and the host key",
+                "tags": ["user"], "security": USER,
                 "x-plexbooks-role": "user",
                 "parameters": [
                     {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(REQUEST_STATUSES)}},
@@ -322,7 +334,7 @@ def _user_paths() -> dict[str, Any]:
             "security": USER, "x-plexbooks-role": "user",
             "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"}}],
             "responses": {"200": _json(_ref("Request"), "The request"), "401": UNAUTHORIZED,
-                          "404": _error("Not tracked")},
+                          "404": _error("Not tracked, or another user's request (for a plain user)")},
         }},
         "/api/hooks/download-organized": {"post": {
             "summary": "The host filed a finished download: mark the request downloaded (created if unknown)",
