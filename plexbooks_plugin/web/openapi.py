@@ -148,7 +148,7 @@ SCHEMAS: dict[str, Any] = {
             "title": {"type": "string"}, "author": _nullable("string"), "asin": _nullable("string"),
             "host_request_id": {
                 "type": ["string", "null"],
-                "description": "admins and the host key only (a plain user gets 400): the host's id; made up when absent",
+                "description": "admins and the host key only (a plain user gets 400): the host's id; made up if absent",
             },
             "requested_by": {
                 "type": ["string", "null"],
@@ -319,7 +319,7 @@ def _user_paths() -> dict[str, Any]:
                 },
             },
             "get": {
-                "summary": "Tracked requests, newest first: a plain user's own, every request for admins and the host key",
+                "summary": "Tracked requests, newest first: a plain user's own, all for admins and the host key",
                 "tags": ["user"], "security": USER,
                 "x-plexbooks-role": "user",
                 "parameters": [
