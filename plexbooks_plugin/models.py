@@ -156,6 +156,19 @@ class User(Base):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class LoginSession(Base):
+    """One signed-in browser: the cookie carries a secret whose hash is the id, so logout ends it here."""
+
+    __tablename__ = "plexbooks_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's secret
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    # The account's plex.tv token, encrypted: the daily access re-check asks plex.tv with it.
+    plex_token: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class Setting(Base):
     """One key/value setting; secrets are stored Fernet-encrypted."""
 

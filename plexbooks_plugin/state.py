@@ -132,6 +132,7 @@ class PlexBooksState:
     scheduler: Any = None
     csrf: CSRFProtect = field(default_factory=CSRFProtect)  # the host's, or plexbooks' own (auth.install)
     limiter: SlidingWindowLimiter | None = None
+    status_limiter: SlidingWindowLimiter | None = None  # /login/status polls (each asks plex.tv)
     stash: ServerTokenStash = field(default_factory=ServerTokenStash)
     covers: LruCache[tuple[str, str], tuple[bytes, str]] = field(
         default_factory=lambda: LruCache(COVER_CACHE_SIZE)

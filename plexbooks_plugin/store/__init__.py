@@ -61,6 +61,13 @@ from .scan_runs import (
     start_scan_run,
     update_scan_progress,
 )
+from .sessions import (
+    add_login_session,
+    end_login_session,
+    end_user_sessions,
+    get_login_session,
+    user_session_ids,
+)
 from .settings import (
     bump_library_version,
     get_json_setting,
@@ -86,6 +93,7 @@ __all__ = [
     "Requester",
     "UpsertResult",
     "acquire_lease",
+    "add_login_session",
     "analyze_library",
     "bump_library_version",
     "catalog_match_inputs",
@@ -93,11 +101,14 @@ __all__ = [
     "count_unseen",
     "create_request",
     "downloaded_requests",
+    "end_login_session",
+    "end_user_sessions",
     "fail_abandoned_runs",
     "finish_scan_run",
     "get_json_setting",
     "get_library_item",
     "get_library_items",
+    "get_login_session",
     "get_or_create_client_identifier",
     "get_request",
     "get_scan_run",
@@ -140,4 +151,5 @@ __all__ = [
     "upsert_catalog_items",
     "upsert_library_page",
     "upsert_user",
+    "user_session_ids",
 ]
