@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from pathlib import Path
 
 from flask import Flask
@@ -14,7 +15,7 @@ from .crypto import SecretBox, resolve_secret_key
 from .db import Database
 from .hooks import set_default_core
 from .scheduler import PlexBooksScheduler
-from .state import EXTENSION_KEY, PlexBooksState, get_core, get_state
+from .state import COVER_FETCHES, EXTENSION_KEY, PlexBooksState, get_core, get_state
 from .web.routes import bp as plexbooks_blueprint
 
 log = logging.getLogger(__name__)
@@ -70,6 +71,8 @@ class PlexBooks:
             plex_retries=int(app.config["PLEXBOOKS_PLEX_RETRIES"]),
         )
         state = PlexBooksState(app, core, url_prefix=app.config["PLEXBOOKS_URL_PREFIX"])
+        fetches = max(1, int(app.config.get("PLEXBOOKS_COVER_FETCHES", COVER_FETCHES)))
+        state.cover_slots = threading.BoundedSemaphore(fetches)
         app.extensions[EXTENSION_KEY] = state
         set_default_core(core)  # hooks called outside an app context use the latest core
         if app.config["PLEXBOOKS_AUTO_MIGRATE"]:
