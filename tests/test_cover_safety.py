@@ -39,7 +39,7 @@ class HostilePlex(ThreadingHTTPServer):
 
 
 class _Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         server = self.server
         assert isinstance(server, HostilePlex)
         path = self.path.split("?", 1)[0]
@@ -162,7 +162,8 @@ def test_a_slow_plex_cannot_take_every_worker(app: Flask, plex: HostilePlex) -> 
         sign_in_as(client, app, "user")
     started = time.monotonic()
     with ThreadPoolExecutor(len(keys)) as pool:
-        answers = list(pool.map(lambda pair: pair[0].get(f"/plexbooks/covers/{pair[1]}"), zip(clients, keys)))
+        pairs = zip(clients, keys, strict=True)
+        answers = list(pool.map(lambda pair: pair[0].get(f"/plexbooks/covers/{pair[1]}"), pairs))
         assert app.test_client().get("/plexbooks/health").status_code == 200
     assert all(a.status_code == 200 and _is_placeholder(a) for a in answers)
     assert plex.most_in_flight <= 2  # PLEXBOOKS_COVER_FETCHES
