@@ -334,7 +334,8 @@ class PlexClient(PlexHTTPClient):
         """
         if not is_cover_path(path):
             # Only the library's own art: any other path (/:/prefs...) or URL would be fetched with the token.
-            raise PlexResponseError(f"{self.remote.label}: {path[:80]!r} is not a /library/metadata/ cover path")
+            # A caller's mistake, not Plex's: the cover view checks `is_cover_path` before it asks.
+            raise ValueError(f"{path[:80]!r} is not a server-relative /library/metadata/ cover path")
         parts = urlsplit(path)
         params = {k: v for k, v in parse_qsl(parts.query)}
         result = self._request(
