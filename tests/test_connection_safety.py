@@ -116,8 +116,8 @@ def _tokens_sent(recorder: Recorder) -> list[str]:
 
 def test_the_api_never_sends_the_stored_token_to_another_url(admin: FlaskClient, recorder: Recorder) -> None:
     response = admin.post("/plexbooks/api/test-connection", json={"url": recorder.url})
-    assert response.status_code == 400, response.get_data(as_text=True)
-    assert response.get_json()["error"] == "invalid_settings"
+    assert response.status_code == 409, response.get_data(as_text=True)
+    assert response.get_json()["error"] == "token_required"
     assert "token" in response.get_json()["message"]
     assert _tokens_sent(recorder) == []
 

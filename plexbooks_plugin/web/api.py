@@ -10,7 +10,7 @@ from flask.typing import ResponseReturnValue
 from .. import hooks
 from .. import store as repo
 from ..auth.users import current_plexbooks_user
-from ..models import SCAN_KINDS
+from ..models import REQUEST_STATUSES, SCAN_KINDS
 from ..public_json import library_item_json, request_json
 from ..scanning import confirm_pending_removal, pending_removal, start_scan
 from ..security import ROLE_ADMIN, admin_required, current_role, user_required
@@ -187,7 +187,9 @@ def api_request_create() -> ResponseReturnValue:
 @user_required
 def api_request_list() -> ResponseReturnValue:
     """List tracked requests, newest first: a plain user's own, every request for admins and the host key."""
-    status = request.args.get("status") or None
+    status = request.args.get("status")
+    if status is not None and status not in REQUEST_STATUSES:
+        abort_json(400, "invalid_field", f"status must be one of {', '.join(REQUEST_STATUSES)}", field="status")
     limit = int_arg("limit", 100, maximum=1000)
     owner = request_owner()
     with get_core().session() as session:

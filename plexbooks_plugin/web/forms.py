@@ -90,7 +90,7 @@ MAX_INT_ARG = 2**31 - 1
 def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
     """Read an integer query-string argument; garbage is a 400 naming it."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)

@@ -11,7 +11,7 @@ from .._version import __version__
 from ..models import REQUEST_STATUSES
 from ..state import url_prefix
 from .blueprint import bp
-from .forms import DEFAULT_AVAILABILITY_MAX
+from .forms import DEFAULT_AVAILABILITY_MAX, MAX_INT_ARG
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -28,6 +28,19 @@ def _error(description: str, schema: str = "Error") -> dict[str, Any]:
 
 def _nullable(kind: str) -> dict[str, Any]:
     return {"type": [kind, "null"]}
+
+
+#: Text the API stores: no NUL character (400 invalid_text), at most `max_length` characters once stripped.
+NO_NUL = "^[^\\x00]*$"
+#: A required text: besides the above, at least one character that is not whitespace.
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+
+
+def _text(max_length: int = 1024, *, nullable: bool = False, required: bool = False) -> dict[str, Any]:
+    """A string field as `forms.string_field` reads it (stripped, no NUL, capped; required ones not blank)."""
+    schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string", "maxLength": max_length,
+                              "pattern": NOT_BLANK if required else NO_NUL}
+    return schema
 
 
 def _body(schema: str, example: dict[str, Any]) -> dict[str, Any]:
@@ -53,7 +66,9 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["error", "message"],
         "properties": {
-            "error": {"type": "string", "enum": ["invalid_json", "invalid_field", "too_many_books", "csrf_failed"]},
+            "error": {"type": "string", "enum": [
+                "invalid_json", "invalid_field", "invalid_text", "too_many_books", "csrf_failed", "invalid_settings",
+            ]},
             "message": {"type": "string"},
             "field": {"type": "string"},
         },
@@ -122,8 +137,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["title"],
         "properties": {
-            "title": {"type": "string"}, "author": _nullable("string"),
-            "asin": _nullable("string"), "narrator": _nullable("string"),
+            "title": _text(required=True), "author": _text(nullable=True),
+            "asin": _text(32, nullable=True), "narrator": _text(nullable=True),
         },
     },
     "AvailabilityRequest": {
@@ -145,13 +160,13 @@ SCHEMAS: dict[str, Any] = {
     "NewRequest": {
         "type": "object", "required": ["title"],
         "properties": {
-            "title": {"type": "string"}, "author": _nullable("string"), "asin": _nullable("string"),
+            "title": _text(required=True), "author": _text(nullable=True), "asin": _text(32, nullable=True),
             "host_request_id": {
-                "type": ["string", "null"],
+                **_text(128, nullable=True),
                 "description": "admins and the host key only (a plain user gets 400): the host's id; made up if absent",
             },
             "requested_by": {
-                "type": ["string", "null"],
+                **_text(255, nullable=True),
                 "description": "admins and the host key only: the Plex username the request is for "
                                "(default: the signed-in user)",
             },
@@ -196,10 +211,11 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "DownloadOrganized": {
-        "type": "object", "required": ["request_id", "title", "path"],
+        "type": "object", "required": ["request_id", "title"],
         "properties": {
-            "request_id": {"type": ["string", "integer"]}, "title": {"type": "string"},
-            "author": _nullable("string"), "path": _nullable("string"), "asin": _nullable("string"),
+            "request_id": {"anyOf": [_text(128, required=True), {"type": "integer"}]}, "title": _text(required=True),
+            "author": _text(nullable=True), "path": {**_text(4096, nullable=True), "description": "where it was filed"},
+            "asin": _text(32, nullable=True),
         },
     },
     "HookResult": {
@@ -207,7 +223,16 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"request_id": {"type": "string"}, "status": {"type": "string"}},
     },
     "ConnectionTest": {
-        "type": "object", "properties": {"url": {"type": "string"}, "token": {"type": "string"}},
+        "type": "object",
+        "properties": {
+            "url": {
+                "type": ["string", "null"], "maxLength": 2048,
+                "pattern": "^[ \\t]*https?://[A-Za-z0-9][A-Za-z0-9.-]{0,62}(:[1-9][0-9]{0,3})?/?[ \\t]*$",
+                "description": "default: the stored server URL; another URL needs its token",
+            },
+            "token": {**_text(512, nullable=True),
+                      "description": "default: the stored token, which is sent only to the stored URL"},
+        },
     },
     "ConnectionReport": {
         "type": "object",
@@ -241,7 +266,9 @@ def _admin_paths() -> dict[str, Any]:
             "requestBody": _body("ConnectionTest", {}),
             "responses": {
                 "200": _json(_ref("ConnectionReport"), "The server answered"),
-                "400": BAD_REQUEST, "401": UNAUTHORIZED, "403": FORBIDDEN, "409": NOT_CONFIGURED,
+                "400": BAD_REQUEST, "401": UNAUTHORIZED, "403": FORBIDDEN,
+                "409": _error("Nothing stored to test (not_configured), or another URL without its token "
+                              "(token_required: the stored token goes only to the stored server)"),
                 "502": PLEX_FAILED,
             },
         }},
@@ -286,8 +313,10 @@ def _user_paths() -> dict[str, Any]:
             "summary": "Page through the mirrored library", "tags": ["user"], "security": USER,
             "x-plexbooks-role": "user",
             "parameters": [
-                {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "title or author words"},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {"name": "q", "in": "query", "schema": {"type": "string", "pattern": NO_NUL},
+                 "description": "title or author words"},
+                {"name": "page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT_ARG, "default": 1}},
                 {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
                                                                  "default": 50}},
             ],
@@ -326,7 +355,11 @@ def _user_paths() -> dict[str, Any]:
                     {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(REQUEST_STATUSES)}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
                 ],
-                "responses": {"200": _json(_ref("RequestList"), "The requests"), "401": UNAUTHORIZED},
+                "responses": {
+                    "200": _json(_ref("RequestList"), "The requests"),
+                    "400": _error("`status` or `limit` is not one of the documented values", "FieldError"),
+                    "401": UNAUTHORIZED,
+                },
             },
         },
         "/api/requests/{request_id}": {"get": {
@@ -346,6 +379,7 @@ def _user_paths() -> dict[str, Any]:
             "responses": {
                 "200": _json(_ref("HookResult"), "Marked downloaded"), "400": BAD_REQUEST,
                 "401": UNAUTHORIZED, "403": FORBIDDEN, "413": TOO_LARGE,
+                "500": _error("The request could not be marked downloaded (error: hook_failed); the host may retry"),
             },
         }},
         "/api/openapi.json": {"get": {

@@ -16,6 +16,7 @@ from .. import settings as setting_specs
 from .. import store as repo
 from ..auth.servers import pick_server_from_signin, signin_servers
 from ..const import SettingKey
+from ..core import same_server
 from ..errors import ConfigError, PlexbooksError, PlexUnreachable
 from ..security import admin_required
 from ..state import get_core
@@ -216,7 +217,11 @@ def api_test_connection() -> ResponseReturnValue:
     url = string_field(data, "url", max_length=2048)
     token = string_field(data, "token", max_length=512)
     try:
-        report = connection_report(url, token)
+        url = setting_specs.validate("plex_url", url) if url else None
     except ConfigError as err:
-        abort_json(400, "invalid_settings", str(err))
-    return jsonify({"ok": True, **report})
+        abort_json(400, "invalid_settings", str(err), field="url")
+    if url and not token and not same_server(url, get_core().get_setting(SettingKey.PLEX_URL)):
+        abort_json(409, "token_required", "send the token for that server: the stored token goes only to the "
+                   "stored server URL", field="token")
+    # Nothing stored to fall back on is 409 not_configured (the blueprint's PlexbooksError answer).
+    return jsonify({"ok": True, **connection_report(url, token)})
