@@ -85,3 +85,9 @@ def test_the_hook_path_is_optional_and_hook_failed_is_documented(host: FlaskClie
     assert "500" in document["paths"]["/api/hooks/download-organized"]["post"]["responses"]
     hook = host.post("/plexbooks/api/hooks/download-organized", json={"request_id": "r1", "title": "No Path"})
     assert hook.status_code == 200, hook.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("run_id", ["1394579144017439", "2147483648", "-1"])
+def test_scan_ids_beyond_the_database_integers_are_404(host: FlaskClient, run_id: str) -> None:
+    # Found by the schemathesis run on PostgreSQL: an id past int4 was a 500.
+    _json_error(host.get(f"/plexbooks/api/scan/{run_id}"), 404)

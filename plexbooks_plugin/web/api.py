@@ -19,7 +19,7 @@ from ..state import get_core
 from .blueprint import bp
 from .context import account_label
 from .errors import abort_json
-from .forms import DEFAULT_AVAILABILITY_MAX, bool_field, int_arg, json_object, string_field
+from .forms import DEFAULT_AVAILABILITY_MAX, MAX_INT_ARG, bool_field, int_arg, json_object, string_field
 from .shapes import scan_run_json
 
 #: Items per page of GET /api/library unless ?per_page= says otherwise.
@@ -93,6 +93,8 @@ def api_scan_confirm_removal() -> ResponseReturnValue:
 @admin_required
 def api_scan_status(run_id: int) -> ResponseReturnValue:
     """Report a scan's status and progress."""
+    if run_id > MAX_INT_ARG:  # no such id can exist, and PostgreSQL would refuse to compare it
+        abort_json(404, "not_found", f"there is no scan run {run_id}")
     with get_core().session() as session:
         run = repo.get_scan_run(session, run_id)
         if run is None:

@@ -297,7 +297,8 @@ def _admin_paths() -> dict[str, Any]:
         "/api/scan/{run_id}": {"get": {
             "summary": "A scan's status and progress", "tags": ["admin"], "security": ADMIN,
             "x-plexbooks-role": "admin",
-            "parameters": [{"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "run_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_INT_ARG}}],
             "responses": {
                 "200": _json(_ref("ScanRun"), "The run"), "401": UNAUTHORIZED, "403": FORBIDDEN,
                 "404": _error("No such run"),
