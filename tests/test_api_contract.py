@@ -9,7 +9,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .viewkit import API_KEY, build_app, set_api_key
+from .viewkit import build_app, host_client, set_api_key
 
 
 @pytest.fixture
@@ -26,9 +26,8 @@ def app(database_url: str, tmp_path: Path) -> Flask:
 
 @pytest.fixture
 def host(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    client.environ_base["HTTP_X_PLEXBOOKS_KEY"] = API_KEY
-    return client
+    """A client carrying the host's API key."""
+    return host_client(app)
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
-from .viewkit import API_KEY, build_app, set_api_key
+from .viewkit import build_app, host_client, set_api_key
 
 BAD_TEXT = ["a\x00b", "a\ud800b", "\udfff", "\x00"]
 
@@ -24,9 +24,7 @@ def app(database_url: str, tmp_path: Path) -> Flask:
 @pytest.fixture
 def host(app: Flask) -> FlaskClient:
     """A client carrying the host's API key."""
-    client = app.test_client()
-    client.environ_base["HTTP_X_PLEXBOOKS_KEY"] = API_KEY
-    return client
+    return host_client(app)
 
 
 def _post(client: FlaskClient, path: str, body: dict[str, object]) -> int:

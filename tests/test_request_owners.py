@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from plexbooks_plugin import store as repo
 
-from .viewkit import API_KEY, app_core, build_app, set_api_key, sign_in_as
+from .viewkit import app_core, build_app, host_client, set_api_key, sign_in_as
 
 
 @pytest.fixture
@@ -23,11 +23,10 @@ def app(database_url: str, tmp_path: Path) -> Flask:
 
 
 def _client(app: Flask, role: str | None, username: str | None = None) -> FlaskClient:
-    client = app.test_client()
     if role is None:
-        client.environ_base["HTTP_X_PLEXBOOKS_KEY"] = API_KEY
-    else:
-        sign_in_as(client, app, role, username)
+        return host_client(app)
+    client = app.test_client()
+    sign_in_as(client, app, role, username)
     return client
 
 

@@ -55,6 +55,13 @@ def set_api_key(app: Flask, key: str = API_KEY) -> dict[str, str]:
     return {"X-Plexbooks-Key": key}
 
 
+def host_client(app: Flask) -> FlaskClient:
+    """A client that sends the host's API key (stored first with `set_api_key`) on every request."""
+    client = app.test_client()
+    client.environ_base["HTTP_X_PLEXBOOKS_KEY"] = API_KEY
+    return client
+
+
 def book(key: str, title: str, author: str | None, **fields: Any) -> PlexAudiobook:
     """A library album with a guid and a thumb derived from its key."""
     fields.setdefault("guid", f"plex://album/{key}")
