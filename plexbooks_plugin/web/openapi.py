@@ -307,33 +307,9 @@ def _admin_paths() -> dict[str, Any]:
     }
 
 
-def _user_paths() -> dict[str, Any]:
-    """The routes for signed-in users and the host: library, availability, requests, the hook, this document."""
+def _request_paths() -> dict[str, Any]:
+    """The tracked requests: create, list (a plain user's own), read one."""
     return {
-        "/api/library": {"get": {
-            "summary": "Page through the mirrored library", "tags": ["user"], "security": USER,
-            "x-plexbooks-role": "user",
-            "parameters": [
-                {"name": "q", "in": "query", "schema": {"type": "string", "pattern": NO_NUL},
-                 "description": "title or author words"},
-                {"name": "page", "in": "query",
-                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT_ARG, "default": 1}},
-                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
-                                                                 "default": 50}},
-            ],
-            "responses": {
-                "200": _json(_ref("LibraryPage"), "One page"), "400": BAD_REQUEST, "401": UNAUTHORIZED,
-            },
-        }},
-        "/api/availability": {"post": {
-            "summary": "Is each book already in Plex? Answered from the in-memory index, in order",
-            "tags": ["user"], "security": USER, "x-plexbooks-role": "user",
-            "requestBody": _body("AvailabilityRequest", {"books": [{"title": "Dune", "author": "Frank Herbert"}]}),
-            "responses": {
-                "200": _json(_ref("AvailabilityResults"), "One result per book, same order"),
-                "400": BAD_REQUEST, "401": UNAUTHORIZED, "413": TOO_LARGE,
-            },
-        }},
         "/api/requests": {
             "post": {
                 "summary": "Track a request unless Plex has the book or it is already requested",
@@ -370,6 +346,37 @@ def _user_paths() -> dict[str, Any]:
             "responses": {"200": _json(_ref("Request"), "The request"), "401": UNAUTHORIZED,
                           "404": _error("Not tracked, or another user's request (for a plain user)")},
         }},
+    }
+
+
+def _user_paths() -> dict[str, Any]:
+    """The routes for signed-in users and the host: library, availability, requests, the hook, this document."""
+    return {
+        "/api/library": {"get": {
+            "summary": "Page through the mirrored library", "tags": ["user"], "security": USER,
+            "x-plexbooks-role": "user",
+            "parameters": [
+                {"name": "q", "in": "query", "schema": {"type": "string", "pattern": NO_NUL},
+                 "description": "title or author words"},
+                {"name": "page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT_ARG, "default": 1}},
+                {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
+                                                                 "default": 50}},
+            ],
+            "responses": {
+                "200": _json(_ref("LibraryPage"), "One page"), "400": BAD_REQUEST, "401": UNAUTHORIZED,
+            },
+        }},
+        "/api/availability": {"post": {
+            "summary": "Is each book already in Plex? Answered from the in-memory index, in order",
+            "tags": ["user"], "security": USER, "x-plexbooks-role": "user",
+            "requestBody": _body("AvailabilityRequest", {"books": [{"title": "Dune", "author": "Frank Herbert"}]}),
+            "responses": {
+                "200": _json(_ref("AvailabilityResults"), "One result per book, same order"),
+                "400": BAD_REQUEST, "401": UNAUTHORIZED, "413": TOO_LARGE,
+            },
+        }},
+        **_request_paths(),
         "/api/hooks/download-organized": {"post": {
             "summary": "The host filed a finished download: mark the request downloaded (created if unknown)",
             "tags": ["host"], "security": ADMIN, "x-plexbooks-role": "admin",
