@@ -28,7 +28,7 @@ from .matching import LibraryIndex
 from .models import utcnow
 from .plex.client import PlexClient
 from .plex.plextv import PlexTV
-from .plex.transport import DEFAULT_DEADLINE
+from .plex.transport import DEFAULT_DEADLINE, origin_of
 from .scanning.threads import ScanThreads
 
 log = logging.getLogger(__name__)
@@ -36,6 +36,13 @@ log = logging.getLogger(__name__)
 KEY_PROBLEM_ADVICE = (
     "Enter the Plex token again in Settings (or sign in with Plex there), or restore the key it was saved with."
 )
+
+
+def same_server(url: str, stored_url: str | None) -> bool:
+    """Say whether `url` names the stored server URL (scheme, host and port, path; case and a final / aside)."""
+    if not stored_url:
+        return False
+    return url.strip().rstrip("/").lower() == stored_url.strip().rstrip("/").lower()
 
 
 class PlexBooksCore:
@@ -121,10 +128,26 @@ class PlexBooksCore:
         except ConfigError as err:
             return False, f"{err}. {KEY_PROBLEM_ADVICE}"
 
-    def plex_client(self, url: str | None = None, token: str | None = None) -> PlexClient:
-        """Build a client for the configured server (or for `url`/`token` while testing a connection)."""
+    def plex_client(
+        self,
+        url: str | None = None,
+        token: str | None = None,
+        *,
+        timeout: tuple[float, float] | None = None,
+        retries: int | None = None,
+    ) -> PlexClient:
+        """Build a client for the configured server (or for `url`/`token` while testing a connection).
+
+        The stored token goes only to the stored server: another `url` needs its own `token`.
+        """
         with self.session() as session:
-            url = url or repo.get_setting(session, SettingKey.PLEX_URL)
+            stored_url = repo.get_setting(session, SettingKey.PLEX_URL)
+            if url and not token and not same_server(url, stored_url):
+                raise ConfigError(
+                    f"enter the token for {origin_of(url) or 'that server'}: the stored token is sent "
+                    "only to the stored server URL"
+                )
+            url = url or stored_url
             token = token or repo.get_setting(session, SettingKey.PLEX_TOKEN, self.box)
             identifier = repo.get_or_create_client_identifier(session)
         if not url:
@@ -132,8 +155,8 @@ class PlexBooksCore:
         if not token:
             raise ConfigError("no Plex token is stored yet: sign in with Plex or paste a token in Settings")
         return PlexClient(
-            url, token, session=self.http_session, timeout=self.plex_timeout, retries=self.plex_retries,
-            deadline=self.plex_deadline,
+            url, token, session=self.http_session, timeout=timeout or self.plex_timeout,
+            retries=self.plex_retries if retries is None else retries, deadline=self.plex_deadline,
             client_identifier=identifier,
         )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from pathlib import Path
@@ -20,7 +21,7 @@ from .hooks import set_default_core
 from .index_file import FILE_NAME as INDEX_FILE_NAME
 from .keys import key_sources, secret_box
 from .plex.transport import DEFAULT_DEADLINE
-from .state import EXTENSION_KEY, PlexBooksState, get_core, get_state
+from .state import COVER_FETCHES, EXTENSION_KEY, PlexBooksState, get_core, get_state
 from .web.routes import bp as plexbooks_blueprint
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,8 @@ class PlexBooks:
         )
         core.host_context = partial(host_app_context, app)
         state = PlexBooksState(app, core, url_prefix=app.config["PLEXBOOKS_URL_PREFIX"])
+        fetches = max(1, int(app.config.get("PLEXBOOKS_COVER_FETCHES", COVER_FETCHES)))
+        state.cover_slots = threading.BoundedSemaphore(fetches)
         app.extensions[EXTENSION_KEY] = state
         set_default_core(core)  # hooks called outside an app context use the latest core
 

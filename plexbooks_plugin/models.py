@@ -114,7 +114,9 @@ class BookRequest(Base):
     plex_guid: Mapped[str | None] = mapped_column(String(512))
     match_score: Mapped[float | None] = mapped_column(Float)
     downloaded_path: Mapped[str | None] = mapped_column(Text)
-    requested_by: Mapped[int | None] = mapped_column(Integer)
+    # The plexbooks user who asked (None for the host key), and the Plex username the request is for.
+    requested_by: Mapped[int | None] = mapped_column(Integer, index=True)
+    requested_by_name: Mapped[str | None] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     downloaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -152,6 +154,19 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="user")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class LoginSession(Base):
+    """One signed-in browser: the cookie carries a secret whose hash is the id, so logout ends it here."""
+
+    __tablename__ = "plexbooks_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 hex of the cookie's secret
+    user_id: Mapped[int] = mapped_column(Integer, index=True)
+    # The account's plex.tv token, encrypted: the daily access re-check asks plex.tv with it.
+    plex_token: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    checked_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Setting(Base):

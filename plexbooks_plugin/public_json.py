@@ -21,9 +21,12 @@ def library_item_json(item: LibraryItem) -> dict[str, Any]:
     }
 
 
-def request_json(request: BookRequest) -> dict[str, Any]:
-    """The public fields of a tracked request (API answers and `requests list --json`)."""
-    return {
+def request_json(request: BookRequest, *, with_path: bool = True) -> dict[str, Any]:
+    """The public fields of a tracked request (API answers and `requests list --json`).
+
+    `downloaded_path` is a path on the host's server: only admins and the host key see it (`with_path`).
+    """
+    body = {
         "request_id": request.host_request_id,
         "host_request_id": request.host_request_id,
         "title": request.title,
@@ -35,4 +38,8 @@ def request_json(request: BookRequest) -> dict[str, Any]:
         "downloaded_path": request.downloaded_path,
         "created_at": request.created_at.isoformat() if request.created_at else None,
         "updated_at": request.updated_at.isoformat() if request.updated_at else None,
+        "requested_by": request.requested_by_name,
     }
+    if not with_path:
+        del body["downloaded_path"]
+    return body

@@ -286,22 +286,32 @@ def parse_rate(value: Any) -> tuple[int, float] | None:
 
 
 
-def rate_limited(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
-    """Count the request against the sign-in limit of its client address; over it answer 429 + Retry-After."""
+def _limit_by(
+    limiter_of: Callable[[], SlidingWindowLimiter | None], title: str, what: str
+) -> Callable[[Callable[P, R]], Callable[P, R | ResponseReturnValue]]:
+    """A decorator counting each request against `limiter_of()` per client address; over it: 429 + Retry-After."""
 
-    @functools.wraps(view)
-    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
-        limiter: SlidingWindowLimiter | None = get_state().limiter
-        if limiter is not None:
-            wait = limiter.hit(request.remote_addr or "unknown")
-            if wait:
-                retry_after = str(math.ceil(wait))
-                response = error_response(
-                    429, "rate_limited", "Too many sign-in attempts",
-                    f"Too many sign-in attempts from your address; try again in {retry_after} s.",
-                )
-                response.headers["Retry-After"] = retry_after
-                return response
-        return view(*args, **kwargs)
+    def decorate(view: Callable[P, R]) -> Callable[P, R | ResponseReturnValue]:
+        @functools.wraps(view)
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | ResponseReturnValue:
+            limiter = limiter_of()
+            if limiter is not None:
+                wait = limiter.hit(request.remote_addr or "unknown")
+                if wait:
+                    retry_after = str(math.ceil(wait))
+                    response = error_response(
+                        429, "rate_limited", title, f"Too many {what} from your address; try again in {retry_after} s."
+                    )
+                    response.headers["Retry-After"] = retry_after
+                    return response
+            return view(*args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorate
+
+
+#: Counts the request against the sign-in limit of its client address (PLEXBOOKS_LOGIN_RATE_LIMIT).
+rate_limited = _limit_by(lambda: get_state().limiter, "Too many sign-in attempts", "sign-in attempts")
+#: Counts a sign-in status poll (each one asks plex.tv) against PLEXBOOKS_LOGIN_STATUS_RATE_LIMIT.
+status_rate_limited = _limit_by(lambda: get_state().status_limiter, "Too many status checks", "sign-in status checks")

@@ -25,6 +25,8 @@ STASH_TTL_SECONDS = 15 * 60
 _STASH_MAX_ENTRIES = 256
 #: Covers are small and requested again on every library page: this many stay in memory per app.
 COVER_CACHE_SIZE = 512
+#: Cover fetches from Plex at once per app (PLEXBOOKS_COVER_FETCHES); beyond them a cover gets the placeholder.
+COVER_FETCHES = 4
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -132,10 +134,14 @@ class PlexBooksState:
     scheduler: Any = None
     csrf: CSRFProtect = field(default_factory=CSRFProtect)  # the host's, or plexbooks' own (auth.install)
     limiter: SlidingWindowLimiter | None = None
+    status_limiter: SlidingWindowLimiter | None = None  # /login/status polls (each asks plex.tv)
     stash: ServerTokenStash = field(default_factory=ServerTokenStash)
     covers: LruCache[tuple[str, str], tuple[bytes, str]] = field(
         default_factory=lambda: LruCache(COVER_CACHE_SIZE)
     )
+    # Covers Plex failed to give, with the monotonic time they may be asked for again.
+    cover_failures: LruCache[tuple[str, str], float] = field(default_factory=lambda: LruCache(COVER_CACHE_SIZE))
+    cover_slots: threading.BoundedSemaphore = field(default_factory=lambda: threading.BoundedSemaphore(COVER_FETCHES))
 
 
 def get_state(app: Flask | None = None) -> PlexBooksState:

@@ -347,8 +347,8 @@ def test_oversized_bodies_are_413(user: FlaskClient) -> None:
 # ---------------------------------------------------------------- POST /api/requests
 
 
-def test_request_for_a_missing_book_is_201(user: FlaskClient, library: None) -> None:
-    response = user.post("/plexbooks/api/requests", json={
+def test_request_for_a_missing_book_is_201(admin: FlaskClient, library: None) -> None:
+    response = admin.post("/plexbooks/api/requests", json={
         "title": "A Book Nobody Owns", "author": "Nobody In Particular", "host_request_id": "host-1",
     })
     assert response.status_code == 201, response.get_data(as_text=True)
@@ -375,14 +375,14 @@ def test_request_for_an_owned_book_is_409_already_available(user: FlaskClient, l
     assert by_asin["rating_key"] == "101" and by_asin["matched_by"] == "asin"
 
 
-def test_request_twice_is_409_already_requested(user: FlaskClient, library: None) -> None:
-    first = user.post("/plexbooks/api/requests", json={"title": "Dune Messiah", "author": "Frank Herbert",
+def test_request_twice_is_409_already_requested(admin: FlaskClient, library: None) -> None:
+    first = admin.post("/plexbooks/api/requests", json={"title": "Dune Messiah", "author": "Frank Herbert",
                                                         "host_request_id": "h-7"})
     assert first.status_code == 201
-    same_id = error_of(user.post("/plexbooks/api/requests", json={"title": "Other", "host_request_id": "h-7"}),
+    same_id = error_of(admin.post("/plexbooks/api/requests", json={"title": "Other", "host_request_id": "h-7"}),
                        409, "already_requested")
     assert same_id["request_id"] == "h-7"
-    same_book = error_of(user.post("/plexbooks/api/requests", json={"title": "Dune Messiah (Unabridged)",
+    same_book = error_of(admin.post("/plexbooks/api/requests", json={"title": "Dune Messiah (Unabridged)",
                                                                     "author": "Frank Herbert"}),
                          409, "already_requested")
     assert same_book["request_id"] == "h-7"
@@ -411,12 +411,12 @@ def test_request_body_errors_name_the_field(user: FlaskClient, body: dict[str, A
 # ---------------------------------------------------------------- GET /api/requests/<id>
 
 
-def test_get_request_by_host_id(user: FlaskClient) -> None:
-    user.post("/plexbooks/api/requests", json={"title": "Shown", "author": "A", "host_request_id": "req/with/slash"})
-    response = user.get("/plexbooks/api/requests/req/with/slash")
+def test_get_request_by_host_id(admin: FlaskClient) -> None:
+    admin.post("/plexbooks/api/requests", json={"title": "Shown", "author": "A", "host_request_id": "req/with/slash"})
+    response = admin.get("/plexbooks/api/requests/req/with/slash")
     assert response.status_code == 200
     assert response.get_json()["status"] == "pending"
-    listing = user.get("/plexbooks/api/requests").get_json()
+    listing = admin.get("/plexbooks/api/requests").get_json()
     assert listing["total"] == 1 and listing["items"][0]["request_id"] == "req/with/slash"
 
 
@@ -427,16 +427,16 @@ def test_unknown_request_is_404(user: FlaskClient) -> None:
 # ---------------------------------------------------------------- POST /api/hooks/download-organized
 
 
-def test_hook_marks_a_known_request_downloaded(client: FlaskClient, user: FlaskClient,
+def test_hook_marks_a_known_request_downloaded(client: FlaskClient, admin: FlaskClient,
                                                key_headers: dict[str, str]) -> None:
-    user.post("/plexbooks/api/requests", json={"title": "Waiting", "author": "A", "host_request_id": "h-1"})
+    admin.post("/plexbooks/api/requests", json={"title": "Waiting", "author": "A", "host_request_id": "h-1"})
     response = client.post("/plexbooks/api/hooks/download-organized", headers=key_headers, json={
         "request_id": "h-1", "title": "Waiting", "author": "A", "path": "/data/Audiobooks/A/Waiting",
     })
     assert response.status_code == 200, response.get_data(as_text=True)
     body = response.get_json()
     assert body["request_id"] == "h-1" and body["status"] == "downloaded"
-    assert user.get("/plexbooks/api/requests/h-1").get_json()["status"] == "downloaded"
+    assert admin.get("/plexbooks/api/requests/h-1").get_json()["status"] == "downloaded"
 
 
 def test_hook_creates_an_unannounced_request(client: FlaskClient, key_headers: dict[str, str]) -> None:

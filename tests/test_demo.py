@@ -138,8 +138,7 @@ def test_request_flow_reaches_available_through_the_hooks(demo_app: Flask) -> No
     sign_in_as(client, demo_app, "user", "sam")
     headers = csrf_of(client)
 
-    refused = client.post("/plexbooks/api/requests", headers=headers,
-                          json={"title": owned.title, "author": owned.author, "host_request_id": owned.request_id})
+    refused = client.post(f"/demo/requests/{owned.request_id}", headers=headers)
     assert refused.status_code == 409 and refused.get_json()["error"] == "already_available"
     machine = core.get_setting("plex_machine_identifier")
     assert refused.get_json()["plex_web_url"].endswith(  # the store turns the refusal into a link to the book
@@ -147,8 +146,7 @@ def test_request_flow_reaches_available_through_the_hooks(demo_app: Flask) -> No
     assert refused.get_json()["message"] == "This book is already in your Plex library."
     assert page_of(client).count("data-done") == 3  # signed in, connected, scanned; no request done yet
 
-    created = client.post("/plexbooks/api/requests", headers=headers,
-                          json={"title": wanted.title, "author": wanted.author, "host_request_id": wanted.request_id})
+    created = client.post(f"/demo/requests/{wanted.request_id}", headers=headers)
     assert created.status_code == 201
     rid = wanted.request_id
     assert client.post(f"/demo/requests/{rid}/start", headers=headers).get_json()["status"] == "downloading"

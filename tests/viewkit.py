@@ -11,6 +11,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from plexbooks_plugin import store as repo
+from plexbooks_plugin.auth.sessions import open_session
 from plexbooks_plugin.auth.users import USER_SESSION_KEY
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.records import PlexAudiobook
@@ -34,14 +35,17 @@ def app_core(app: Flask) -> PlexBooksCore:
     return get_core(app)
 
 
-def sign_in_as(client: FlaskClient, app: Flask, role: str = "user", username: str | None = None) -> int:
+def sign_in_as(
+    client: FlaskClient, app: Flask, role: str = "user", username: str | None = None, plex_token: str | None = None
+) -> int:
     """Make `client` a signed-in Plex account with `role` (no Plex round trip); return the user id."""
     plex_id = next(_plex_ids)
     with app_core(app).session() as session:
         user = repo.upsert_user(session, plex_id=plex_id, username=username or f"{role}{plex_id}", role=role)
         user_id = user.id
+    secret = open_session(app_core(app), user_id, plex_token)
     with client.session_transaction() as sess:
-        sess[USER_SESSION_KEY] = user_id
+        sess[USER_SESSION_KEY] = secret
     return user_id
 
 
@@ -49,6 +53,13 @@ def set_api_key(app: Flask, key: str = API_KEY) -> dict[str, str]:
     """Store the host API key; return the header that carries it."""
     app_core(app).set_setting("api_key", key)
     return {"X-Plexbooks-Key": key}
+
+
+def host_client(app: Flask) -> FlaskClient:
+    """A client that sends the host's API key (stored first with `set_api_key`) on every request."""
+    client = app.test_client()
+    client.environ_base["HTTP_X_PLEXBOOKS_KEY"] = API_KEY
+    return client
 
 
 def book(key: str, title: str, author: str | None, **fields: Any) -> PlexAudiobook:

@@ -106,6 +106,10 @@ def init_auth(app: Flask, state: PlexBooksState) -> None:
     app.config.setdefault("PLEXBOOKS_LOGIN_RATE_LIMIT", "10/minute")
     rate = security.parse_rate(app.config["PLEXBOOKS_LOGIN_RATE_LIMIT"])
     state.limiter = SlidingWindowLimiter(*rate) if rate else None
+    # The popup's page polls every 2 s (30 a minute); more than that from one address is not a browser.
+    app.config.setdefault("PLEXBOOKS_LOGIN_STATUS_RATE_LIMIT", "40/minute")
+    status_rate = security.parse_rate(app.config["PLEXBOOKS_LOGIN_STATUS_RATE_LIMIT"])
+    state.status_limiter = SlidingWindowLimiter(*status_rate) if status_rate else None
     _configure_cookies(app)
     state.csrf = _configure_csrf(app)
     # First in line, so plexbooks exempts its routes from a host CSRFProtect registered earlier too.

@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from ..plex.plextv import PlexResource
-from .users import ROLE_ADMIN, ROLE_USER
+
+ROLE_ADMIN = "admin"
+ROLE_USER = "user"
 
 
 def server_role(resources: Iterable[PlexResource], machine_id: str) -> str | None:

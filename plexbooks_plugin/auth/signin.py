@@ -7,7 +7,8 @@ How a sign-in goes (``web/auth_views.py`` holds the thin routes):
 2. ``complete_signin()`` accepts only the pin id bound to this session, polls the pin briefly for
    its token, reads the account, asks the configured server for its machineIdentifier and the
    account's ``resources`` for a server with that identifier: owned -> ``admin``, shared -> ``user``,
-   missing -> refused. The plex.tv token is then dropped; it is never stored, rendered or logged.
+   missing -> refused. The plex.tv token is kept only encrypted with the server-side session (``sessions``)
+   for the daily access re-check; it is never rendered or logged.
 3. While no server is configured (no ``plex_url``) the first account to sign in becomes admin and is
    sent to Settings; later accounts wait until the admin connects a server.
 
@@ -163,14 +164,14 @@ def complete_signin(pin_param: str | None) -> SigninResult:
         return SigninResult(redirect_to=settings_url(), role=None)
     if not plex_url:
         role = _first_run_role(core, account)
-        _sign_in(core, account, role)
+        _sign_in(core, account, role, token)
         stash_servers(state, resources)
         log.info("first-run sign-in: %s is the plexbooks admin until a server is configured", account.username)
         return SigninResult(redirect_to=settings_url(), role=role, first_run=True)
     if purpose == PURPOSE_SETTINGS:
         raise problems.admins_only()
     role = _server_access_role(core, plex_url, token, account, resources)
-    _sign_in(core, account, role)
+    _sign_in(core, account, role, token)
     log.info("signed in %s as %s", account.username, role)
     return SigninResult(redirect_to=next_url or default_after_login(), role=role)
 
@@ -199,8 +200,11 @@ def _first_run_role(core: PlexBooksCore, account: PlexAccount) -> str:
     return role
 
 
-def _sign_in(core: PlexBooksCore, account: PlexAccount, role: str) -> PlexbooksUser:
-    """Record the account, sign it in to plexbooks in this browser and tell the host."""
+def _sign_in(core: PlexBooksCore, account: PlexAccount, role: str, token: str) -> PlexbooksUser:
+    """Record the account, sign it in to plexbooks in this browser and tell the host.
+
+    The plex.tv token is kept (encrypted) only with the new session, for the daily access re-check.
+    """
     with core.session() as db:
         row = repo.upsert_user(
             db, plex_id=int(account.id), username=_display_name(account), role=role,
@@ -209,7 +213,7 @@ def _sign_in(core: PlexBooksCore, account: PlexAccount, role: str) -> PlexbooksU
         user = PlexbooksUser(
             id=row.id, plex_id=row.plex_id, username=row.username, role=row.role, email=row.email, thumb=row.thumb
         )
-    remember_user(user)
+    remember_user(user, token)
     user_signed_in.send(current_app._get_current_object(), user=user)  # type: ignore[attr-defined]
     return user
 

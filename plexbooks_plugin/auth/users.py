@@ -14,9 +14,10 @@ from flask import g, has_request_context, session
 
 from .. import store as repo
 from ..state import get_core
+from .roles import ROLE_ADMIN, ROLE_USER
+from .sessions import close_session, live_user_id, open_session
 
-ROLE_ADMIN = "admin"
-ROLE_USER = "user"
+__all__ = ["ROLE_ADMIN", "ROLE_USER", "PlexbooksUser", "current_plexbooks_user", "forget_user", "remember_user"]
 USER_SESSION_KEY = "_plexbooks_user"
 _G_KEY = "_plexbooks_user"
 
@@ -70,22 +71,30 @@ def current_plexbooks_user() -> PlexbooksUser | None:
     if not has_request_context():
         return None
     if _G_KEY not in g:
-        user_id = session.get(USER_SESSION_KEY)
-        if isinstance(user_id, int) and not isinstance(user_id, bool):
-            setattr(g, _G_KEY, load_plexbooks_user(user_id))
-        else:
-            setattr(g, _G_KEY, None)
+        secret = session.get(USER_SESSION_KEY)
+        user_id = live_user_id(get_core(), secret) if isinstance(secret, str) else None
+        if user_id is None and secret is not None:
+            session.pop(USER_SESSION_KEY, None)  # ended (logout, access removed) or an old-style cookie
+        setattr(g, _G_KEY, load_plexbooks_user(user_id) if user_id is not None else None)
     user: PlexbooksUser | None = g.get(_G_KEY)
     return user
 
 
-def remember_user(user: PlexbooksUser) -> None:
-    """Sign `user` in to plexbooks in this browser (the host's own login is left as it is)."""
-    session[USER_SESSION_KEY] = user.id
+def remember_user(user: PlexbooksUser, plex_token: str | None = None) -> None:
+    """Sign `user` in to plexbooks in this browser with a new server-side session (the host's login is left alone).
+
+    `plex_token` (the account's plex.tv token) is kept encrypted with the session for the daily access check.
+    """
+    previous = session.get(USER_SESSION_KEY)
+    if isinstance(previous, str):
+        close_session(get_core(), previous)
+    session[USER_SESSION_KEY] = open_session(get_core(), user.id, plex_token)
     setattr(g, _G_KEY, user)
 
 
 def forget_user() -> None:
-    """Sign this browser out of plexbooks (the host's own login is left as it is)."""
-    session.pop(USER_SESSION_KEY, None)
+    """Sign this browser out of plexbooks and end its session server-side (the host's own login is left alone)."""
+    secret = session.pop(USER_SESSION_KEY, None)
+    if isinstance(secret, str):
+        close_session(get_core(), secret)
     setattr(g, _G_KEY, None)

@@ -24,6 +24,7 @@ from ..errors import ConfigError, PlexbooksError, ScanRunning
 from ..fakeplex import FakePlex
 from ..scanning import start_scan
 from ..security import current_role
+from ..services.requests import create_request
 from ..state import get_core
 from .catalog import CatalogBook, build_catalog
 from .manifest import LoadedPlugin, load_plugin
@@ -183,6 +184,22 @@ def _start_recent_scan(app: Flask) -> int | None:
     return None
 
 
+def file_request(request_id: str) -> ResponseReturnValue:
+    """The host files a catalog book's request for the signed-in user under its own id (as a host would).
+
+    A plain user may not choose the host's request id through the API; the host, trusted, does it here.
+    """
+    _guard()
+    book = _book_for(request_id)
+    user = current_plexbooks_user()
+    outcome = create_request(
+        get_core(), title=book.title, author=book.author, asin=book.asin, host_request_id=request_id,
+        requested_by=user.id if user else None, requested_by_name=user.username if user else None,
+    )
+    outcome.body.pop("downloaded_path", None)
+    return jsonify(outcome.body), 201 if outcome.created else 409
+
+
 def _register_routes(app: Flask, state: DemoState) -> None:
     @app.get("/")
     def index() -> ResponseReturnValue:
@@ -216,6 +233,8 @@ def _register_routes(app: Flask, state: DemoState) -> None:
         """Notifications the host received from plexbooks' request_available signal."""
         with state.lock:
             return jsonify({"items": list(state.events)})
+
+    app.post("/demo/requests/<request_id>")(file_request)
 
     @app.post("/demo/requests/<request_id>/start")
     def start_download(request_id: str) -> ResponseReturnValue:

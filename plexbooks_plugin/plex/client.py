@@ -35,6 +35,17 @@ ALBUM_TYPE = 9  # Plex metadata type numbers: 8 artist, 9 album, 10 track
 MAX_THUMB_BYTES = 20 * 1024 * 1024
 # More items than any audiobook library holds: a listing past this is a server gone wrong.
 MAX_LISTING_ITEMS = 5_000_000
+#: The image types a cover may have: raster only (an SVG is a document that can run script).
+RASTER_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"})
+COVER_PATH_PREFIX = "/library/metadata/"
+
+
+def is_cover_path(path: str) -> bool:
+    """Say whether `path` is a server-relative /library/metadata/ path (no scheme, host, `..` or backslash)."""
+    parts = urlsplit(path)
+    if parts.scheme or parts.netloc or "\\" in path or not parts.path.startswith(COVER_PATH_PREFIX):
+        return False
+    return ".." not in parts.path.split("/") and "%" not in parts.path
 _TOKEN_PARAMS = frozenset({"x-plex-token", "token"})
 
 
@@ -403,23 +414,27 @@ class PlexClient(PlexHTTPClient):
         self._request("GET", f"/library/sections/{_seg(section_id)}/refresh", params, idempotent=True)
 
     def thumb(self, path: str) -> tuple[bytes, str]:
-        """Fetch a cover image by its server path (e.g. an album's `thumb`) for proxying."""
+        """Fetch a cover image by its server path (an album's `thumb`, under /library/metadata/) for proxying.
+
+        Only raster images: an SVG (or anything else) could carry script into the plugin's origin.
+        """
+        if not is_cover_path(path):
+            # Only the library's own art: any other path (/:/prefs...) or URL would be fetched with the token.
+            # A caller's mistake, not Plex's: the cover view checks `is_cover_path` before it asks.
+            raise ValueError(f"{path[:80]!r} is not a server-relative /library/metadata/ cover path")
         parts = urlsplit(path)
-        if parts.scheme or parts.netloc or not parts.path.startswith("/"):
-            # Only server-relative paths: proxying arbitrary URLs would be an open proxy.
-            raise ValueError("thumb paths must be server-relative, like /library/metadata/1/thumb/2")
         params = {k: v for k, v in parse_qsl(parts.query)}
         result = self._request(
             "GET",
             parts.path,
             params,
-            headers={"Accept": "image/*"},
+            headers={"Accept": ", ".join(sorted(RASTER_IMAGE_TYPES))},
             max_body_bytes=min(self.max_body_bytes, MAX_THUMB_BYTES),
         )
-        if not result.content_type.startswith("image/"):
+        if result.content_type not in RASTER_IMAGE_TYPES:
             raise PlexResponseError(
                 f"{self.remote.label} sent {result.content_type or 'no content type'} "
-                f"instead of an image for {parts.path}"
+                f"instead of a raster image for {parts.path}"
             )
         return result.body, result.content_type
 

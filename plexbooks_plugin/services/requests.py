@@ -81,9 +81,14 @@ def create_request(
     asin: str | None,
     host_request_id: str | None,
     requested_by: int | None,
+    requested_by_name: str | None = None,
     force: bool = False,
 ) -> RequestOutcome:
-    """Track a new request unless Plex already has the book or it is already requested (`force` skips both)."""
+    """Track a new request unless Plex already has the book or it is already requested (`force` skips both).
+
+    `requested_by` is the asking user's id; the host key names the user instead (`requested_by_name`),
+    who is linked by id when that Plex account has signed in.
+    """
     if not force:
         check = availability(core.library_index(), {"title": title, "author": author, "asin": asin})
         if check["available"]:
@@ -108,8 +113,11 @@ def create_request(
             duplicate = open_duplicate(repo.open_requests(session), title, author, asin)
             if duplicate is not None:
                 return already_requested(duplicate)
+        if requested_by is None and requested_by_name:
+            named = repo.get_user_by_username(session, requested_by_name)
+            requested_by = named.id if named is not None else None
         created = repo.create_request(
             session, title=title, author=author, asin=asin, host_request_id=host_request_id,
-            requested_by=requested_by,
+            requested_by=requested_by, requested_by_name=requested_by_name,
         )
         return RequestOutcome("created", request_json(created))

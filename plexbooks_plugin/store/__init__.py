@@ -43,6 +43,7 @@ from .library import (
 )
 from .requests import (
     TERMINAL_STATUSES,
+    Requester,
     create_request,
     get_request,
     list_requests,
@@ -65,6 +66,13 @@ from .scan_runs import (
     start_scan_run,
     update_scan_progress,
 )
+from .sessions import (
+    add_login_session,
+    end_login_session,
+    end_user_sessions,
+    get_login_session,
+    user_session_ids,
+)
 from .settings import (
     bump_library_version,
     get_json_setting,
@@ -79,6 +87,7 @@ from .settings import (
 from .users import (
     get_user,
     get_user_by_plex_id,
+    get_user_by_username,
     has_admin,
     upsert_user,
 )
@@ -93,8 +102,10 @@ from .webhooks import (
 __all__ = [
     "TERMINAL_STATUSES",
     "CatalogMatch",
+    "Requester",
     "UpsertResult",
     "acquire_lease",
+    "add_login_session",
     "analyze_library",
     "bump_library_version",
     "cancel_scan_run",
@@ -102,18 +113,22 @@ __all__ = [
     "count_library",
     "create_request",
     "due_webhooks",
+    "end_login_session",
+    "end_user_sessions",
     "enqueue_webhook",
     "fail_abandoned_runs",
     "finish_scan_run",
     "get_json_setting",
     "get_library_item",
     "get_library_items",
+    "get_login_session",
     "get_or_create_client_identifier",
     "get_request",
     "get_scan_run",
     "get_setting",
     "get_user",
     "get_user_by_plex_id",
+    "get_user_by_username",
     "has_admin",
     "iter_library",
     "iter_section_keys",
@@ -156,6 +171,7 @@ __all__ = [
     "upsert_catalog_items",
     "upsert_library_page",
     "upsert_user",
+    "user_session_ids",
     "waiting_requests",
     "webhook_counts",
 ]

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -31,6 +32,7 @@ def create_request(
     asin: str | None = None,
     host_request_id: str | None = None,
     requested_by: int | None = None,
+    requested_by_name: str | None = None,
     status: str = "pending",
 ) -> BookRequest:
     """Track a new request; the host's id is kept, or one is made up."""
@@ -41,6 +43,7 @@ def create_request(
         asin=normalize_asin(asin),
         status=_check_status(status),
         requested_by=requested_by,
+        requested_by_name=requested_by_name,
         created_at=utcnow(),
         updated_at=utcnow(),
     )
@@ -49,14 +52,38 @@ def create_request(
     return request
 
 
-def get_request(session: Session, host_request_id: str) -> BookRequest | None:
-    """Return a tracked request by the host's id."""
-    return session.scalars(select(BookRequest).where(BookRequest.host_request_id == host_request_id)).first()
+def get_request(session: Session, host_request_id: str, owner: Requester | None = None) -> BookRequest | None:
+    """Return a tracked request by the host's id (None when `owner` is given and did not make it)."""
+    query = select(BookRequest).where(BookRequest.host_request_id == host_request_id)
+    if owner is not None:
+        query = query.where(owned_by(owner))
+    return session.scalars(query).first()
 
 
-def list_requests(session: Session, status: str | None = None, limit: int | None = None) -> list[BookRequest]:
-    """Return tracked requests, newest first."""
+@dataclass(frozen=True)
+class Requester:
+    """Whose requests a plain user may see: their plexbooks id, and their Plex username."""
+
+    user_id: int
+    username: str | None
+
+
+def owned_by(requester: Requester) -> ColumnElement[bool]:
+    """The condition "this request was made by `requester`" (or for them, by the host key naming them)."""
+    mine = BookRequest.requested_by == requester.user_id
+    if not requester.username:
+        return mine
+    named = and_(BookRequest.requested_by.is_(None), BookRequest.requested_by_name == requester.username)
+    return or_(mine, named)
+
+
+def list_requests(
+    session: Session, status: str | None = None, limit: int | None = None, owner: Requester | None = None
+) -> list[BookRequest]:
+    """Return tracked requests, newest first (only `owner`'s when given)."""
     query = select(BookRequest).order_by(BookRequest.id.desc())
+    if owner is not None:
+        query = query.where(owned_by(owner))
     if status:
         query = query.where(BookRequest.status == status)
     if limit:

@@ -39,6 +39,11 @@ def get_user_by_plex_id(session: Session, plex_id: int) -> User | None:
     return session.scalars(select(User).where(User.plex_id == plex_id)).first()
 
 
+def get_user_by_username(session: Session, username: str) -> User | None:
+    """Return the user row of a Plex username, if that account ever signed in."""
+    return session.scalars(select(User).where(User.username == username).order_by(User.id)).first()
+
+
 def has_admin(session: Session) -> bool:
     """Say whether any signed-in account holds the admin role."""
     return session.scalar(select(User.id).where(User.role == "admin").limit(1)) is not None

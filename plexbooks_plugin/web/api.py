@@ -9,17 +9,18 @@ from flask.typing import ResponseReturnValue
 
 from .. import hooks
 from .. import store as repo
-from ..models import SCAN_KINDS, BookRequest
+from ..auth.users import current_plexbooks_user
+from ..models import REQUEST_STATUSES, SCAN_KINDS, BookRequest
 from ..public_json import library_item_json, request_json
 from ..scanning import cancel_scan, confirm_pending_removal, pending_removal, start_scan
-from ..security import ROLE_ADMIN, admin_required, current_plexbooks_user_id, current_role, user_required
+from ..security import ROLE_ADMIN, admin_required, current_role, user_required
 from ..services.links import PlexLinker
 from ..services.requests import availability, create_request
 from ..state import get_core
 from .blueprint import bp
 from .context import account_label
 from .errors import abort_json
-from .forms import DEFAULT_AVAILABILITY_MAX, bool_field, int_arg, json_object, string_field
+from .forms import DEFAULT_AVAILABILITY_MAX, MAX_INT_ARG, bool_field, int_arg, json_object, string_field
 from .shapes import scan_run_json
 
 #: Items per page of GET /api/library unless ?per_page= says otherwise.
@@ -52,9 +53,9 @@ def _book_fields(raw: Any, label: str) -> dict[str, Any]:
 
 
 
-def _request_with_link(found: BookRequest, linker: PlexLinker) -> dict[str, Any]:
-    """A request's JSON plus its Open-in-Plex link once Plex has the book."""
-    body = request_json(found)
+def _request_with_link(found: BookRequest, linker: PlexLinker, *, with_path: bool) -> dict[str, Any]:
+    """A request's JSON plus its Open-in-Plex link once Plex has the book (`with_path`: admins and the host key)."""
+    body = request_json(found, with_path=with_path)
     body["plex_web_url"] = linker.url(body["rating_key"]) if body["status"] == "available" else None
     return body
 
@@ -116,6 +117,8 @@ def api_scan_cancel(run_id: int) -> ResponseReturnValue:
 @admin_required
 def api_scan_status(run_id: int) -> ResponseReturnValue:
     """Report a scan's status and progress."""
+    if run_id > MAX_INT_ARG:  # no such id can exist, and PostgreSQL would refuse to compare it
+        abort_json(404, "not_found", f"there is no scan run {run_id}")
     with get_core().session() as session:
         run = repo.get_scan_run(session, run_id)
         if run is None:
@@ -160,6 +163,25 @@ def api_availability() -> ResponseReturnValue:
     return jsonify({"results": [availability(index, book) for book in questions]})
 
 
+def request_owner() -> repo.Requester | None:
+    """Whose requests the caller may see: None (all) for admins and the host key, else the plain user's own."""
+    if current_role() == ROLE_ADMIN:
+        return None
+    user = current_plexbooks_user()
+    if user is None:  # a host's own user mapped to the user role: no plexbooks id, so no requests of theirs
+        return repo.Requester(user_id=0, username=None)  # ids start at 1: matches no row
+    return repo.Requester(user_id=user.id, username=user.username)
+
+
+def _privileged_only(data: dict[str, Any], *names: str) -> None:
+    """Refuse fields only admins and the host key may set, naming the first a plain user sent."""
+    if current_role() == ROLE_ADMIN:
+        return
+    for name in names:
+        if data.get(name) is not None:
+            abort_json(400, "invalid_field", f"{name} may be set only by an admin or the host key", field=name)
+
+
 @bp.post("/api/requests")
 @user_required
 def api_request_create() -> ResponseReturnValue:
@@ -168,42 +190,55 @@ def api_request_create() -> ResponseReturnValue:
     title = string_field(data, "title", required=True)
     author = string_field(data, "author")
     asin = string_field(data, "asin", max_length=32)
+    _privileged_only(data, "host_request_id", "requested_by")
     host_request_id = string_field(data, "host_request_id", max_length=128)
+    named = string_field(data, "requested_by", max_length=255)
     force = bool_field(data, "force")
     if force and current_role() != ROLE_ADMIN:
         abort_json(403, "forbidden", "only an admin may force a request past the duplicate checks")
     assert title is not None  # required=True guarantees it
+    user = current_plexbooks_user()
+    requester_id: int | None = None  # the host key, or an admin naming someone: linked by username
+    if named is None and user is not None:  # the signed-in user asks for themselves
+        requester_id, named = user.id, user.username
 
     outcome = create_request(
         get_core(), title=title, author=author, asin=asin, host_request_id=host_request_id,
-        requested_by=current_plexbooks_user_id(), force=force,
+        requested_by=requester_id, requested_by_name=named, force=force,
     )
+    if request_owner() is not None:
+        outcome.body.pop("downloaded_path", None)
     return jsonify(outcome.body), 201 if outcome.created else 409
 
 
 @bp.get("/api/requests")
 @user_required
 def api_request_list() -> ResponseReturnValue:
-    """List tracked requests, newest first (an addition to the contract, for host pages)."""
-    status = request.args.get("status") or None
+    """List tracked requests, newest first: a plain user's own, every request for admins and the host key."""
+    status = request.args.get("status")
+    if status is not None and status not in REQUEST_STATUSES:
+        abort_json(400, "invalid_field", f"status must be one of {', '.join(REQUEST_STATUSES)}", field="status")
     limit = int_arg("limit", 100, maximum=1000)
+    owner = request_owner()
     core = get_core()
     linker = PlexLinker.of(core)
     with core.session() as session:
-        items = [_request_with_link(r, linker) for r in repo.list_requests(session, status=status, limit=limit)]
+        found = repo.list_requests(session, status=status, limit=limit, owner=owner)
+        items = [_request_with_link(r, linker, with_path=owner is None) for r in found]
     return jsonify({"items": items, "total": len(items)})
 
 
 @bp.get("/api/requests/<path:request_id>")
 @user_required
 def api_request_get(request_id: str) -> ResponseReturnValue:
-    """Return one tracked request (by the host's request id) with its status."""
+    """Return one tracked request (by the host's request id) with its status; another user's is 404."""
+    owner = request_owner()
     core = get_core()
     with core.session() as session:
-        found = repo.get_request(session, request_id)
+        found = repo.get_request(session, request_id, owner=owner)
         if found is None:
             abort_json(404, "not_found", f"no request {request_id!r} is tracked")
-        return jsonify(_request_with_link(found, PlexLinker.of(core)))
+        return jsonify(_request_with_link(found, PlexLinker.of(core), with_path=owner is None))
 
 
 @bp.post("/api/hooks/download-organized")

@@ -74,6 +74,7 @@ def login_callback() -> ResponseReturnValue:
 
 
 @bp.get("/login/status")
+@security.status_rate_limited
 def login_status() -> ResponseReturnValue:
     """Say whether this browser's PIN is pending, approved or expired (for the popup flow's polling)."""
     try:

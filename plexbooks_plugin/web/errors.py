@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Any, NoReturn
 
+from flask import request
 from flask.typing import ResponseReturnValue
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from ..errors import ConfigError, PlexAuthError, PlexbooksError, PlexResponseError, PlexUnreachable, ScanRunning
 from ..security import is_api_request, json_error
@@ -14,6 +15,12 @@ from .blueprint import bp
 _HTTP_CODES = {
     400: "bad_request", 404: "not_found", 405: "method_not_allowed",
     413: "body_too_large", 415: "unsupported_media_type",
+}
+
+
+_ROUTING_MESSAGES = {
+    404: "there is no such API path; see /api/openapi.json for the documented ones",
+    405: "this API path does not answer that method; the Allow header lists the ones it does",
 }
 
 
@@ -65,6 +72,23 @@ def plexbooks_error_answer(err: PlexbooksError) -> ResponseReturnValue:
     if not is_api_request():
         raise err
     return plexbooks_error(err).response()
+
+
+@bp.before_app_request
+def api_routing_error() -> ResponseReturnValue | None:
+    """Answer an unknown API path (or a known one with the wrong method) as JSON, not the host's HTML page.
+
+    Routing failed before any blueprint was chosen, so the blueprint's error handlers would not run; this
+    hook runs before Flask raises the routing error and leaves every path outside ``<prefix>/api/`` alone.
+    """
+    err = request.routing_exception
+    if not isinstance(err, HTTPException) or (err.code or 0) < 400 or not is_api_request():
+        return None
+    code = err.code or 404
+    response = json_error(code, _HTTP_CODES.get(code, "http_error"), _ROUTING_MESSAGES.get(code, err.description or ""))
+    if isinstance(err, MethodNotAllowed) and err.valid_methods:
+        response.headers["Allow"] = ", ".join(sorted(err.valid_methods))
+    return response
 
 
 @bp.errorhandler(HTTPException)

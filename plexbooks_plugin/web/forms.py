@@ -30,6 +30,25 @@ def json_object() -> dict[str, Any]:
     return data
 
 
+def bad_text_reason(value: str) -> str | None:
+    """Why `value` cannot be stored as text (a NUL byte or a lone surrogate), or None when it can."""
+    if "\x00" in value:
+        return "contains a NUL character"
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return "contains a lone surrogate (not valid Unicode)"
+    return None
+
+
+def check_text(value: str, label: str) -> str:
+    """Return `value`, or stop with 400 ``invalid_text`` naming `label` when no database could store it."""
+    reason = bad_text_reason(value)
+    if reason is not None:
+        abort_json(400, "invalid_text", f"{label} {reason}", field=label)
+    return value
+
+
 def _type_error(field: str, expected: str) -> NoReturn:
     abort_json(400, "invalid_field", f"{field} must be {expected}", field=field)
 
@@ -46,7 +65,7 @@ def string_field(
         return None
     if not isinstance(value, str):
         _type_error(label, "a string" + ("" if required else " or null"))
-    value = value.strip()
+    value = check_text(value, label).strip()
     if required and not value:
         abort_json(400, "invalid_field", f"{label} must not be empty", field=label)
     if len(value) > max_length:
@@ -71,7 +90,7 @@ MAX_INT_ARG = 2**31 - 1
 def int_arg(name: str, default: int, *, minimum: int = 1, maximum: int | None = None) -> int:
     """Read an integer query-string argument; garbage is a 400 naming it."""
     raw = request.args.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)

@@ -6,8 +6,9 @@ from flask import current_app, request
 from flask.typing import ResponseReturnValue
 from werkzeug.wrappers import Response
 
-from ..security import json_error
+from ..security import is_api_request, json_error
 from .blueprint import bp
+from .forms import bad_text_reason
 
 #: Largest request body a plugin route accepts (bytes); hosts may change PLEXBOOKS_MAX_BODY.
 DEFAULT_MAX_BODY = 1024 * 1024
@@ -40,6 +41,21 @@ def check_body_size() -> ResponseReturnValue | None:
         if len(request.get_data(cache=True)) > limit:
             message = f"the request body is larger than the limit of {limit} bytes"
             return json_error(413, "body_too_large", message)
+    return None
+
+
+@bp.before_request
+def check_url_text() -> ResponseReturnValue | None:
+    """Refuse an API URL whose path or query carries text no database stores (NUL), before any view reads it."""
+    if not is_api_request():
+        return None
+    values = [("the path", str(v)) for v in (request.view_args or {}).values()]
+    for name, value in request.args.items(multi=True):
+        values += [(f"query argument {name!r}", name), (f"query argument {name!r}", value)]
+    for label, value in values:
+        reason = bad_text_reason(value)
+        if reason is not None:
+            return json_error(400, "invalid_text", f"{label} {reason}")
     return None
 
 

@@ -11,7 +11,7 @@ from .._version import __version__
 from ..models import REQUEST_STATUSES
 from ..state import url_prefix
 from .blueprint import bp
-from .forms import DEFAULT_AVAILABILITY_MAX
+from .forms import DEFAULT_AVAILABILITY_MAX, MAX_INT_ARG
 
 
 def _ref(name: str) -> dict[str, str]:
@@ -34,6 +34,17 @@ _PLEX_WEB_URL: dict[str, Any] = {
     "type": ["string", "null"], "format": "uri",
     "description": "the book in Plex's web app (Open in Plex); null when Plex lacks it or the server is unknown",
 }
+#: Text the API stores: no NUL character (400 invalid_text), at most `max_length` characters once stripped.
+NO_NUL = "^[^\\x00]*$"
+#: A required text: besides the above, at least one character that is not whitespace.
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+
+
+def _text(max_length: int = 1024, *, nullable: bool = False, required: bool = False) -> dict[str, Any]:
+    """A string field as `forms.string_field` reads it (stripped, no NUL, capped; required ones not blank)."""
+    schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string", "maxLength": max_length,
+                              "pattern": NOT_BLANK if required else NO_NUL}
+    return schema
 
 
 def _body(schema: str, example: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +70,9 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["error", "message"],
         "properties": {
-            "error": {"type": "string", "enum": ["invalid_json", "invalid_field", "too_many_books", "csrf_failed"]},
+            "error": {"type": "string", "enum": [
+                "invalid_json", "invalid_field", "invalid_text", "too_many_books", "csrf_failed", "invalid_settings",
+            ]},
             "message": {"type": "string"},
             "field": {"type": "string"},
         },
@@ -156,8 +169,8 @@ SCHEMAS: dict[str, Any] = {
         "type": "object",
         "required": ["title"],
         "properties": {
-            "title": {"type": "string"}, "author": _nullable("string"),
-            "asin": _nullable("string"), "narrator": _nullable("string"),
+            "title": _text(required=True), "author": _text(nullable=True),
+            "asin": _text(32, nullable=True), "narrator": _text(nullable=True),
         },
     },
     "AvailabilityRequest": {
@@ -179,8 +192,16 @@ SCHEMAS: dict[str, Any] = {
     "NewRequest": {
         "type": "object", "required": ["title"],
         "properties": {
-            "title": {"type": "string"}, "author": _nullable("string"), "asin": _nullable("string"),
-            "host_request_id": {"type": ["string", "null"], "description": "the host's id; made up when absent"},
+            "title": _text(required=True), "author": _text(nullable=True), "asin": _text(32, nullable=True),
+            "host_request_id": {
+                **_text(128, nullable=True),
+                "description": "admins and the host key only (a plain user gets 400): the host's id; made up if absent",
+            },
+            "requested_by": {
+                **_text(255, nullable=True),
+                "description": "admins and the host key only: the Plex username the request is for "
+                               "(default: the signed-in user)",
+            },
             "force": {"type": "boolean", "description": "admins only: skip the duplicate checks"},
         },
     },
@@ -192,7 +213,10 @@ SCHEMAS: dict[str, Any] = {
             "host_request_id": {"type": "string"}, "title": {"type": "string"}, "author": _nullable("string"),
             "asin": _nullable("string"), "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
             "rating_key": _nullable("string"), "plex_guid": _nullable("string"),
-            "downloaded_path": _nullable("string"),
+            "downloaded_path": {
+                "type": ["string", "null"], "description": "admins and the host key only: absent for plain users",
+            },
+            "requested_by": {"type": ["string", "null"], "description": "the Plex username who asked, if known"},
             "plex_web_url": _PLEX_WEB_URL,
             "created_at": {"type": "string", "format": "date-time"},
             "updated_at": {"type": "string", "format": "date-time"},
@@ -221,10 +245,11 @@ SCHEMAS: dict[str, Any] = {
         },
     },
     "DownloadOrganized": {
-        "type": "object", "required": ["request_id", "title", "path"],
+        "type": "object", "required": ["request_id", "title"],
         "properties": {
-            "request_id": {"type": ["string", "integer"]}, "title": {"type": "string"},
-            "author": _nullable("string"), "path": _nullable("string"), "asin": _nullable("string"),
+            "request_id": {"anyOf": [_text(128, required=True), {"type": "integer"}]}, "title": _text(required=True),
+            "author": _text(nullable=True), "path": {**_text(4096, nullable=True), "description": "where it was filed"},
+            "asin": _text(32, nullable=True),
         },
     },
     "HookResult": {
@@ -232,7 +257,16 @@ SCHEMAS: dict[str, Any] = {
         "properties": {"request_id": {"type": "string"}, "status": {"type": "string"}},
     },
     "ConnectionTest": {
-        "type": "object", "properties": {"url": {"type": "string"}, "token": {"type": "string"}},
+        "type": "object",
+        "properties": {
+            "url": {
+                "type": ["string", "null"], "maxLength": 2048,
+                "pattern": "^[ \\t]*https?://[A-Za-z0-9][A-Za-z0-9.-]{0,62}(:[1-9][0-9]{0,3})?/?[ \\t]*$",
+                "description": "default: the stored server URL; another URL needs its token",
+            },
+            "token": {**_text(512, nullable=True),
+                      "description": "default: the stored token, which is sent only to the stored URL"},
+        },
     },
     "ConnectionReport": {
         "type": "object",
@@ -266,7 +300,9 @@ def _admin_paths() -> dict[str, Any]:
             "requestBody": _body("ConnectionTest", {}),
             "responses": {
                 "200": _json(_ref("ConnectionReport"), "The server answered"),
-                "400": BAD_REQUEST, "401": UNAUTHORIZED, "403": FORBIDDEN, "409": NOT_CONFIGURED,
+                "400": BAD_REQUEST, "401": UNAUTHORIZED, "403": FORBIDDEN,
+                "409": _error("Nothing stored to test (not_configured), or another URL without its token "
+                              "(token_required: the stored token goes only to the stored server)"),
                 "502": PLEX_FAILED,
             },
         }},
@@ -309,11 +345,54 @@ def _admin_paths() -> dict[str, Any]:
         "/api/scan/{run_id}": {"get": {
             "summary": "A scan's status and progress", "tags": ["admin"], "security": ADMIN,
             "x-plexbooks-role": "admin",
-            "parameters": [{"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
+            "parameters": [{"name": "run_id", "in": "path", "required": True,
+                            "schema": {"type": "integer", "minimum": 0, "maximum": MAX_INT_ARG}}],
             "responses": {
                 "200": _json(_ref("ScanRun"), "The run"), "401": UNAUTHORIZED, "403": FORBIDDEN,
                 "404": _error("No such run"),
             },
+        }},
+    }
+
+
+def _request_paths() -> dict[str, Any]:
+    """The tracked requests: create, list (a plain user's own), read one."""
+    return {
+        "/api/requests": {
+            "post": {
+                "summary": "Track a request unless Plex has the book or it is already requested",
+                "tags": ["user"], "security": USER, "x-plexbooks-role": "user",
+                "requestBody": _body("NewRequest", {"title": "A Book Nobody Owns", "author": "Nobody In Particular"}),
+                "responses": {
+                    "201": _json(_ref("Request"), "Tracked"),
+                    "400": BAD_REQUEST, "401": UNAUTHORIZED,
+                    "403": _error("`force` was sent by someone who is not an admin"),
+                    "409": _json({"anyOf": [_ref("AlreadyAvailable"), _ref("AlreadyRequested")]},
+                                 "Refused: already in Plex, or already requested"),
+                    "413": TOO_LARGE,
+                },
+            },
+            "get": {
+                "summary": "Tracked requests, newest first: a plain user's own, all for admins and the host key",
+                "tags": ["user"], "security": USER,
+                "x-plexbooks-role": "user",
+                "parameters": [
+                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(REQUEST_STATUSES)}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+                ],
+                "responses": {
+                    "200": _json(_ref("RequestList"), "The requests"),
+                    "400": _error("`status` or `limit` is not one of the documented values", "FieldError"),
+                    "401": UNAUTHORIZED,
+                },
+            },
+        },
+        "/api/requests/{request_id}": {"get": {
+            "summary": "One tracked request (by the host's request id) with its status", "tags": ["user"],
+            "security": USER, "x-plexbooks-role": "user",
+            "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+            "responses": {"200": _json(_ref("Request"), "The request"), "401": UNAUTHORIZED,
+                          "404": _error("Not tracked, or another user's request (for a plain user)")},
         }},
     }
 
@@ -325,8 +404,10 @@ def _user_paths() -> dict[str, Any]:
             "summary": "Page through the mirrored library", "tags": ["user"], "security": USER,
             "x-plexbooks-role": "user",
             "parameters": [
-                {"name": "q", "in": "query", "schema": {"type": "string"}, "description": "title or author words"},
-                {"name": "page", "in": "query", "schema": {"type": "integer", "minimum": 1, "default": 1}},
+                {"name": "q", "in": "query", "schema": {"type": "string", "pattern": NO_NUL},
+                 "description": "title or author words"},
+                {"name": "page", "in": "query",
+                 "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT_ARG, "default": 1}},
                 {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,
                                                                  "default": 50}},
             ],
@@ -343,37 +424,7 @@ def _user_paths() -> dict[str, Any]:
                 "400": BAD_REQUEST, "401": UNAUTHORIZED, "413": TOO_LARGE,
             },
         }},
-        "/api/requests": {
-            "post": {
-                "summary": "Track a request unless Plex has the book or it is already requested",
-                "tags": ["user"], "security": USER, "x-plexbooks-role": "user",
-                "requestBody": _body("NewRequest", {"title": "A Book Nobody Owns", "author": "Nobody In Particular"}),
-                "responses": {
-                    "201": _json(_ref("Request"), "Tracked"),
-                    "400": BAD_REQUEST, "401": UNAUTHORIZED,
-                    "403": _error("`force` was sent by someone who is not an admin"),
-                    "409": _json({"anyOf": [_ref("AlreadyAvailable"), _ref("AlreadyRequested")]},
-                                 "Refused: already in Plex, or already requested"),
-                    "413": TOO_LARGE,
-                },
-            },
-            "get": {
-                "summary": "Tracked requests, newest first", "tags": ["user"], "security": USER,
-                "x-plexbooks-role": "user",
-                "parameters": [
-                    {"name": "status", "in": "query", "schema": {"type": "string", "enum": list(REQUEST_STATUSES)}},
-                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-                ],
-                "responses": {"200": _json(_ref("RequestList"), "The requests"), "401": UNAUTHORIZED},
-            },
-        },
-        "/api/requests/{request_id}": {"get": {
-            "summary": "One tracked request (by the host's request id) with its status", "tags": ["user"],
-            "security": USER, "x-plexbooks-role": "user",
-            "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": _json(_ref("Request"), "The request"), "401": UNAUTHORIZED,
-                          "404": _error("Not tracked")},
-        }},
+        **_request_paths(),
         "/api/hooks/download-organized": {"post": {
             "summary": "The host filed a finished download: mark the request downloaded (created if unknown)",
             "tags": ["host"], "security": ADMIN, "x-plexbooks-role": "admin",
@@ -384,6 +435,7 @@ def _user_paths() -> dict[str, Any]:
             "responses": {
                 "200": _json(_ref("HookResult"), "Marked downloaded"), "400": BAD_REQUEST,
                 "401": UNAUTHORIZED, "403": FORBIDDEN, "413": TOO_LARGE,
+                "500": _error("The request could not be marked downloaded (error: hook_failed); the host may retry"),
             },
         }},
         "/api/openapi.json": {"get": {

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import logging
 import secrets
+import threading
+from concurrent.futures import Future
+from concurrent.futures import TimeoutError as FutureTimeout
 from typing import Any
 
 from flask import current_app, flash, jsonify, redirect, render_template, request, url_for
@@ -13,7 +16,8 @@ from .. import settings as setting_specs
 from .. import store as repo
 from ..auth.servers import pick_server_from_signin, signin_servers
 from ..const import SettingKey
-from ..errors import ConfigError, PlexAuthError, PlexbooksError, ScanRunning
+from ..core import same_server
+from ..errors import ConfigError, PlexAuthError, PlexbooksError, PlexUnreachable, ScanRunning
 from ..scanning import start_scan
 from ..security import admin_required
 from ..state import get_core
@@ -27,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # The fields the settings form saves, in the order they are validated and shown.
 PLAIN_KEYS = ("plex_url", "library_id", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
+#: A connection test answers within this many seconds whatever the server does (DESIGN.md section 7).
+CONNECTION_TEST_SECONDS = 10.0
 FORM_KEYS = ("plex_url", "plex_token", "library_id", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
 
 
@@ -41,19 +47,41 @@ def stored_settings() -> dict[str, Any]:
     return values
 
 
+def connection_test_seconds() -> float:
+    """The longest a connection test may take, whatever the server does (hosts may lower it)."""
+    return float(current_app.config.get("PLEXBOOKS_CONNECTION_TEST_SECONDS", CONNECTION_TEST_SECONDS))
+
+
 def connection_report(url: str | None, token: str | None) -> dict[str, Any]:
-    """Test a server (the form's URL/token, else the stored ones): its name, version and music libraries."""
+    """Test a server (the form's URL/token, else the stored ones): its name, version and music libraries.
+
+    Answers within `connection_test_seconds()`: short timeouts, no retries, and a wall-clock bound for
+    a server that trickles its answer (the test then finishes in the background and is discarded).
+    """
     core = get_core()
     if url:
         url = setting_specs.validate("plex_url", url)
-    client = core.plex_client(url=url or None, token=token or None)
+    seconds = connection_test_seconds()
+    limit = (min(core.plex_timeout[0], seconds), min(core.plex_timeout[1], seconds))
+    client = core.plex_client(url=url or None, token=token or None, timeout=limit, retries=0)
+    outcome: Future[dict[str, Any]] = Future()
+
+    def run() -> None:
+        try:
+            outcome.set_result(dict(client.test_connection().as_dict()))
+        except BaseException as err:  # handed to the waiting request, which re-raises it
+            outcome.set_exception(err)
+        finally:
+            client.close()
+
+    threading.Thread(target=run, name="plexbooks-connection-test", daemon=True).start()
     try:
-        report = client.test_connection()
-    finally:
-        close = getattr(client, "close", None)
-        if close is not None:
-            close()
-    return dict(report.as_dict())
+        return outcome.result(timeout=seconds)
+    except FutureTimeout:
+        raise PlexUnreachable(
+            f"{client.remote.label} did not finish answering within {seconds:g} s; check the URL, "
+            "or whether the server is busy"
+        ) from None
 
 
 def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str | None], dict[str, str]]:
@@ -224,9 +252,15 @@ def api_test_connection() -> ResponseReturnValue:
     url = string_field(data, "url", max_length=2048)
     token = string_field(data, "token", max_length=512)
     try:
-        report = connection_report(url, token)
+        url = setting_specs.validate("plex_url", url) if url else None
     except ConfigError as err:
         abort_json(400, "invalid_settings", field_message(err), field="url")
+    if url and not token and not same_server(url, get_core().get_setting(SettingKey.PLEX_URL)):
+        abort_json(409, "token_required", "Send the token for that server: the stored token goes only to the "
+                   "stored server URL.", field="token")
+    # Nothing stored to fall back on is 409 not_configured (the blueprint's PlexbooksError answer).
+    try:
+        report = connection_report(url, token)
     except PlexAuthError as err:  # the Settings page shows this message: its advice fits that page
         abort_json(502, "plex_unauthorized", settings_page_problem(err))
     return jsonify({"ok": True, **report})

@@ -26,8 +26,8 @@ LISTING = "/library/sections/*/all"
 class FastCore(PlexBooksCore):
     """A core whose Plex clients wait only FAST_BACKOFF before their retry (the client default is 0.5 s)."""
 
-    def plex_client(self, url: str | None = None, token: str | None = None) -> Any:
-        client = super().plex_client(url, token)
+    def plex_client(self, url: str | None = None, token: str | None = None, **limits: Any) -> Any:
+        client = super().plex_client(url, token, **limits)
         client.backoff = FAST_BACKOFF
         return client
 
