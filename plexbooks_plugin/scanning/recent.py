@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Container
+from dataclasses import replace
 
 from .. import store as repo
 from ..const import SettingKey
 from ..records import PlexAudiobook
-from ..services.watermark import at_watermark, format_watermark, next_watermark, parse_watermark, walk_page
+from ..services.watermark import at_watermark, merge_watermark, next_watermark, parse_watermark, walk_page
 from .job import Counts, Job, Stored, checkpoint, store_page
 
 RECENT_PAGE_SIZE = 10
@@ -15,7 +16,15 @@ RECENT_MAX_PAGES = 20
 
 
 def recent_scan(job: Job, counts: Counts) -> None:
-    """Mirror the albums added since the watermark (newest first), then move the watermark on."""
+    """Poll every selected library for the albums added since its watermark."""
+    done = 0
+    for section in job.sections or (job.section,):
+        done += _recent_section(replace(job, section=section), counts)
+    checkpoint(job, done, done)
+
+
+def _recent_section(job: Job, counts: Counts) -> int:
+    """Mirror the library's albums added since its watermark (newest first), move the watermark on; return how many."""
     with job.core.session() as session:
         stored_mark = parse_watermark(repo.get_setting(session, SettingKey.RECENT_WATERMARK), job.section)
         watermark = stored_mark if stored_mark is not None else repo.newest_added_at(session, job.section)
@@ -46,11 +55,14 @@ def recent_scan(job: Job, counts: Counts) -> None:
         )
     items = list(fresh.values())
     stored = store_page(job, items) if items else Stored()
-    counts.total = len(items)
-    counts.new, counts.updated = stored.new, stored.updated
+    counts.total += len(items)
+    counts.new += stored.new
+    counts.updated += stored.updated
     counts.skipped += len(stored.failed)
     newest = next_watermark(items, watermark)
     if newest is not None and newest != stored_mark:
         with job.core.session() as session:
-            repo.set_setting(session, SettingKey.RECENT_WATERMARK, format_watermark(job.section, newest))
-    checkpoint(job, len(items), len(items))
+            marks = repo.get_setting(session, SettingKey.RECENT_WATERMARK)
+            merged = merge_watermark(marks, job.section, newest, job.sections or (job.section,))
+            repo.set_setting(session, SettingKey.RECENT_WATERMARK, merged)
+    return len(items)

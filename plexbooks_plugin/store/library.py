@@ -213,9 +213,22 @@ def remove_library_items(session: Session, section_id: str, rating_keys: Iterabl
     return removed
 
 
-def remove_other_sections(session: Session, section_id: str) -> int:
-    """Drop albums mirrored from a section that is no longer the configured one."""
-    result = session.execute(delete(LibraryItem).where(LibraryItem.section_id != section_id))
+def count_other_sections(session: Session, selected: Sequence[str]) -> dict[str, int]:
+    """Count mirrored albums per section of the sections that are not selected."""
+    query = (
+        select(LibraryItem.section_id, func.count())
+        .where(LibraryItem.section_id.not_in(list(selected)))
+        .group_by(LibraryItem.section_id)
+    )
+    return {section: int(count) for section, count in session.execute(query)}
+
+
+def remove_other_sections(session: Session, selected: Sequence[str], only: str | None = None) -> int:
+    """Drop albums mirrored from sections that are not selected (all of them, or just section `only`)."""
+    query = delete(LibraryItem).where(LibraryItem.section_id.not_in(list(selected)))
+    if only is not None:
+        query = query.where(LibraryItem.section_id == only)
+    result = session.execute(query)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -261,9 +274,13 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def library_page(session: Session, q: str | None, page: int, per_page: int) -> tuple[list[LibraryItem], int]:
-    """Return one page of the mirrored library (title/author search) and the matching total."""
+def library_page(
+    session: Session, q: str | None, page: int, per_page: int, section_id: str | None = None
+) -> tuple[list[LibraryItem], int]:
+    """Return one page of the mirrored library (title/author search, one section or all) and the matching total."""
     query = select(LibraryItem)
+    if section_id is not None:
+        query = query.where(LibraryItem.section_id == section_id)
     if q:
         query = query.where(
             or_(
@@ -278,13 +295,14 @@ def library_page(session: Session, q: str | None, page: int, per_page: int) -> t
     return list(rows), total
 
 
-def iter_library(session: Session, batch: int = 2000) -> Iterator[LibraryItem]:
-    """Yield every mirrored album in id order, a batch at a time (bounded memory)."""
+def iter_library(session: Session, batch: int = 2000, section_id: str | None = None) -> Iterator[LibraryItem]:
+    """Yield every mirrored album (of one section, or all) in id order, a batch at a time (bounded memory)."""
     last_id = 0
     while True:
-        rows = session.scalars(
-            select(LibraryItem).where(LibraryItem.id > last_id).order_by(LibraryItem.id).limit(batch)
-        ).all()
+        query = select(LibraryItem).where(LibraryItem.id > last_id)
+        if section_id is not None:
+            query = query.where(LibraryItem.section_id == section_id)
+        rows = session.scalars(query.order_by(LibraryItem.id).limit(batch)).all()
         if not rows:
             return
         yield from rows

@@ -13,6 +13,7 @@ from ..models import SCAN_KINDS
 from ..public_json import library_item_json, request_json
 from ..scanning import confirm_pending_removal, pending_removal, start_scan
 from ..security import ROLE_ADMIN, admin_required, current_plexbooks_user_id, current_role, user_required
+from ..services.libraries import library_choices
 from ..services.requests import availability, create_request
 from ..state import get_core
 from .blueprint import bp
@@ -24,18 +25,6 @@ from .shapes import scan_run_json
 #: Items per page of GET /api/library unless ?per_page= says otherwise.
 LIBRARY_PAGE_SIZE = 50
 LIBRARY_PAGE_MAX = 200
-
-
-def music_sections_with_counts() -> list[dict[str, Any]]:
-    """List the configured server's music libraries (where audiobooks live) with their album counts."""
-    client = get_core().plex_client()
-    sections = []
-    for section in client.music_sections():
-        count = section.item_count
-        if count is None:
-            count = client.section_item_count(section.id)
-        sections.append({**section.as_json(), "item_count": count})
-    return sections
 
 
 def _book_fields(raw: Any, label: str) -> dict[str, Any]:
@@ -60,8 +49,8 @@ def health() -> ResponseReturnValue:
 @bp.get("/api/libraries")
 @admin_required
 def api_libraries() -> ResponseReturnValue:
-    """List the server's music-type libraries with item counts and folders."""
-    return jsonify(music_sections_with_counts())
+    """List the server's music-type libraries with item counts, folders, selection and an audiobooks/music hint."""
+    return jsonify(library_choices(get_core()))
 
 
 @bp.post("/api/scan")
@@ -106,8 +95,11 @@ def api_library() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:200] or None
     page = int_arg("page", 1)
     per_page = int_arg("per_page", LIBRARY_PAGE_SIZE, maximum=LIBRARY_PAGE_MAX)
+    section_id = (request.args.get("library") or "").strip() or None
+    if section_id is not None and not (section_id.isascii() and section_id.isdigit()):
+        abort_json(400, "invalid_field", "library must be a library section id (a number)", field="library")
     with get_core().session() as session:
-        items, total = repo.library_page(session, q, page, per_page)
+        items, total = repo.library_page(session, q, page, per_page, section_id=section_id)
         body = {
             "items": [library_item_json(item) for item in items],
             "total": total,

@@ -13,6 +13,7 @@ from ..errors import ConfigError, PlexbooksError, ScanRunning
 from ..models import SCAN_KINDS
 from ..scanning import confirm_pending_removal, pending_removal, start_scan
 from ..security import admin_required, user_required
+from ..services.libraries import library_titles, selected_ids
 from ..state import get_core
 from .blueprint import bp
 from .context import account_label, format_duration
@@ -37,7 +38,7 @@ def scan_panel_context() -> dict[str, Any]:
         runs = [scan_run_json(run) for run in repo.recent_scan_runs(session, limit=10)]
         running = repo.running_scan_run(session)
         library_count = repo.count_library(session)
-        library_id = repo.get_setting(session, SettingKey.LIBRARY_ID)
+        library_id = repo.get_setting(session, SettingKey.LIBRARY_IDS)
         configured = bool(repo.get_setting(session, "plex_url")) and core.plex_configured()
         schedule = {
             "full_scan_hours": repo.get_setting(session, "full_scan_hours"),
@@ -68,8 +69,12 @@ def library() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:200]
     page = _page_number()
     core = get_core()
+    section = (request.args.get("library") or "").strip()
+    section_id = section if section.isascii() and section.isdigit() else None
+    titles = library_titles(core)
+    selected = selected_ids(core)
     with core.session() as session:
-        items, total = repo.library_page(session, q or None, page, LIBRARY_PAGE_SIZE)
+        items, total = repo.library_page(session, q or None, page, LIBRARY_PAGE_SIZE, section_id=section_id)
         overall = total if not q else repo.count_library(session)
         books = [
             {
@@ -80,13 +85,16 @@ def library() -> ResponseReturnValue:
                 "year": item.year,
                 "duration": format_duration(item.duration),
                 "has_thumb": bool(item.thumb),
+                "section_id": item.section_id,
+                "library": titles.get(item.section_id) or f"Library {item.section_id}",
             }
             for item in items
         ]
     pages = max(1, -(-total // LIBRARY_PAGE_SIZE))
     return render_template(
         "plexbooks/library.html",
-        books=books, q=q, page=page, pages=pages, total=total, overall=overall,
+        books=books, q=q, page=page, pages=pages, total=total, overall=overall, library=section_id,
+        libraries={s: titles.get(s) or f"Library {s}" for s in selected} if len(selected) > 1 else {},
         first=(page - 1) * LIBRARY_PAGE_SIZE + 1 if books else 0,
         last=(page - 1) * LIBRARY_PAGE_SIZE + len(books),
     )

@@ -15,6 +15,7 @@ from ..auth.servers import pick_server_from_signin, signin_servers
 from ..const import SettingKey
 from ..errors import ConfigError, PlexbooksError
 from ..security import admin_required
+from ..services.libraries import refuse_unknown_sections, split_ids
 from ..state import get_core
 from .blueprint import bp
 from .errors import abort_json
@@ -23,8 +24,8 @@ from .forms import json_object, string_field
 log = logging.getLogger(__name__)
 
 # The fields the settings form saves, in the order they are validated and shown.
-PLAIN_KEYS = ("plex_url", "library_id", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
-FORM_KEYS = ("plex_url", "plex_token", "library_id", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
+PLAIN_KEYS = ("plex_url", "library_ids", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
+FORM_KEYS = ("plex_url", "plex_token", "library_ids", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
 
 
 def stored_settings() -> dict[str, Any]:
@@ -63,7 +64,7 @@ def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str
             raw = "true" if form.get(key) in ("on", "true", "1") else "false"
         if key == "plex_token" and not raw:
             continue  # an empty token field keeps the stored token
-        if key == SettingKey.LIBRARY_ID and not raw:
+        if key == SettingKey.LIBRARY_IDS and not raw:
             values[key] = None
             continue
         if key == "plex_url" and not raw:
@@ -76,7 +77,24 @@ def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str
             errors[key] = str(err).split(": ", 1)[-1].capitalize()
     if not has_token and "plex_token" not in values and "plex_token" not in errors:
         errors["plex_token"] = "Paste a Plex token, or use Sign in with Plex to pick a server"
+    if values.get(SettingKey.LIBRARY_IDS) and not errors:
+        problem = _check_libraries(values)
+        if problem:
+            errors[SettingKey.LIBRARY_IDS] = problem
     return values, errors
+
+
+def _check_libraries(values: dict[str, str | None]) -> str | None:
+    """Refuse ids that are not music libraries of the server being saved (unchecked when it cannot be reached)."""
+    try:
+        with get_core().plex_client(url=values.get("plex_url"), token=values.get("plex_token")) as client:
+            sections = client.sections()
+        refuse_unknown_sections(split_ids(values[SettingKey.LIBRARY_IDS]), sections)
+    except ConfigError as err:
+        return str(err).split(": ", 1)[-1]
+    except PlexbooksError as err:
+        log.info("library ids saved unchecked: %s", err)
+    return None
 
 
 def _remember_machine_identifier(url: str | None, token: str | None) -> str | None:
@@ -124,7 +142,7 @@ def _pick_server() -> ResponseReturnValue:
         return redirect(url_for("plexbooks.settings"))
     if picked.changed_server:
         # Section ids belong to one server: the old choice would point at an unrelated library.
-        get_core().set_setting(SettingKey.LIBRARY_ID, None)
+        get_core().set_setting(SettingKey.LIBRARY_IDS, None)
         flash(f"Connected to {picked.name} at {picked.url}. Pick its audiobook library below.", "ok")
     else:
         flash(f"Connected to {picked.name} at {picked.url}.", "ok")
@@ -144,6 +162,9 @@ def settings_post() -> ResponseReturnValue:
     """Save the form, test the connection, or generate the host API key."""
     action = request.form.get("action", "save")
     form = {key: request.form.get(key, "") for key in FORM_KEYS}
+    # One checkbox per library; the hidden field (no list loaded) sends them comma-separated.
+    chosen = request.form.getlist("library_ids") or request.form.getlist("library_id")  # the one-library alias
+    form["library_ids"] = ",".join(v.strip() for v in chosen if v.strip())
     form["refresh_after_import"] = "true" if request.form.get("refresh_after_import") else "false"
 
     if action == "generate_key":
