@@ -24,6 +24,7 @@ class SettingKey(StrEnum):
     LIBRARY_VERSION = "library_version"
     PENDING_REMOVAL = "pending_removal"
     LIBRARY_TITLES = "library_titles"
+    PATH_WARNING = "path_warning"
 
 
 # Cluster-wide leases (rows of plexbooks_leases).

@@ -149,6 +149,7 @@ SPECS: dict[str, SettingSpec] = {
             "library_version", "bumped whenever the mirrored library changes", _parse_nonempty, "0", public=False
         ),
         SettingSpec("pending_removal", "JSON of removals awaiting admin confirmation", _parse_nonempty, public=False),
+        SettingSpec("path_warning", "JSON of the last import Plex cannot see", _parse_nonempty, public=False),
         SettingSpec("library_titles", "JSON of the music libraries' names by id", _parse_nonempty, public=False),
     )
 }

@@ -15,7 +15,7 @@ from ..auth.servers import pick_server_from_signin, signin_servers
 from ..const import SettingKey
 from ..errors import ConfigError, PlexbooksError
 from ..security import admin_required
-from ..services.libraries import refuse_unknown_sections, split_ids
+from ..services.libraries import path_warning, refuse_unknown_sections, split_ids
 from ..state import get_core
 from .blueprint import bp
 from .errors import abort_json
@@ -24,8 +24,9 @@ from .forms import json_object, string_field
 log = logging.getLogger(__name__)
 
 # The fields the settings form saves, in the order they are validated and shown.
-PLAIN_KEYS = ("plex_url", "library_ids", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
-FORM_KEYS = ("plex_url", "plex_token", "library_ids", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
+PLAIN_KEYS = ("plex_url", "library_ids", "full_scan_hours", "recent_scan_minutes", "refresh_after_import", "path_map")
+FORM_KEYS = ("plex_url", "plex_token", *PLAIN_KEYS[1:])
+OPTIONAL_KEYS = (SettingKey.LIBRARY_IDS, SettingKey.PATH_MAP)  # an empty field clears them
 
 
 def stored_settings() -> dict[str, Any]:
@@ -64,7 +65,7 @@ def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str
             raw = "true" if form.get(key) in ("on", "true", "1") else "false"
         if key == "plex_token" and not raw:
             continue  # an empty token field keeps the stored token
-        if key == SettingKey.LIBRARY_IDS and not raw:
+        if key in OPTIONAL_KEYS and not raw:
             values[key] = None
             continue
         if key == "plex_url" and not raw:
@@ -126,6 +127,7 @@ def _render(status: int = 200, **context: Any) -> ResponseReturnValue:
         sign_in_url=url_for("plexbooks.login_settings_token"),
         signin_servers=signin_servers(),
         machine_identifier=get_core().get_setting("plex_machine_identifier"),
+        path_warning=path_warning(get_core()),
         **context,
     )
     return body, status
