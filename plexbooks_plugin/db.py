@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from importlib import resources
@@ -91,7 +92,24 @@ def create_plugin_engine(url: str) -> Engine:
         raise ConfigError(f"invalid database URL {_safe_url(url)!r}: {err}") from err
     if engine.dialect.name == "sqlite":
         _enable_sqlite_concurrency(engine)
+    _forget_pool_after_fork(engine)
     return engine
+
+
+def _forget_pool_after_fork(engine: Engine) -> None:
+    """Give a forked child (gunicorn --preload workers) a pool of its own.
+
+    The parent may hold pooled connections (the start-up warm-up reads the library): a socket used
+    by two processes corrupts both sessions. SQLAlchemy's advice: dispose with close=False in the child.
+    """
+    ref = weakref.ref(engine)
+
+    def forget() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
 
 
 def _safe_url(url: str) -> str:
