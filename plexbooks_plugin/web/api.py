@@ -101,6 +101,8 @@ def api_scan_confirm_removal() -> ResponseReturnValue:
 @admin_required
 def api_scan_cancel(run_id: int) -> ResponseReturnValue:
     """Cancel a running scan: it stops at its next write, keeping what it stored and removing nothing."""
+    if run_id > MAX_INT_ARG:  # no such id can exist, and PostgreSQL would refuse to compare it
+        abort_json(404, "not_found", f"there is no scan run {run_id}")
     core = get_core()
     cancelled = cancel_scan(core, run_id, by=account_label())
     with core.session() as session:
