@@ -24,6 +24,7 @@ class SettingKey(StrEnum):
     WEBHOOK_URL = "webhook_url"
     WEBHOOK_SECRET = "webhook_secret"
     REALTIME_STATUS = "realtime_status"
+    REALTIME_RECONNECT = "realtime_reconnect"
     LIBRARY_VERSION = "library_version"
     PENDING_REMOVAL = "pending_removal"
     DEMO_DATABASE = "demo_database"

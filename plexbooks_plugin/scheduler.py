@@ -33,7 +33,6 @@ from .webhooks import WebhookSender
 log = logging.getLogger(__name__)
 
 
-
 @dataclass(frozen=True)
 class JobSpec:
     """One periodic job: its function, its interval (seconds, None or 0 = off) and its scan kind."""
@@ -58,6 +57,11 @@ def _setting_seconds(core: PlexBooksCore, key: str, unit_seconds: float) -> floa
         log.warning("setting %s has an unusable value %r; the job is off", key, value)
         return None
     return number * unit_seconds if number > 0 else None
+
+
+def scheduler_holder(holder_id: str) -> str:
+    """The name a process's scheduler holds the leader lease under (its listener records `holder_id`)."""
+    return f"{holder_id}:scheduler"
 
 
 def full_scan_interval(core: PlexBooksCore) -> float | None:
@@ -94,7 +98,7 @@ class PlexBooksScheduler:
         self.tick_seconds = tick_seconds
         self.leader_ttl = leader_ttl
         self.jobs: dict[str, JobSpec] = {job.name: job for job in (jobs if jobs is not None else DEFAULT_JOBS)}
-        self.holder = f"{core.holder_id}:scheduler"
+        self.holder = scheduler_holder(core.holder_id)
         # Our own Scheduler: the module-global one is shared with whatever else the host schedules.
         self._scheduler = schedule.Scheduler()
         self._scheduled: dict[str, tuple[float, schedule.Job]] = {}

@@ -93,6 +93,8 @@ SPECS: dict[str, SettingSpec] = {
             "recent_updated_watermark", "updatedAt of the newest item the last poll saw", _parse_nonempty, public=False
         ),
         SettingSpec("realtime_status", "JSON: the notification listener's state", _parse_nonempty, public=False),
+        SettingSpec("realtime_reconnect", "when an admin last asked the listener to reconnect", _parse_nonempty,
+                    public=False),
         SettingSpec(
             "library_version", "bumped whenever the mirrored library changes", _parse_nonempty, "0", public=False
         ),

@@ -2,7 +2,8 @@
 
 It reconnects with backoff (`decisions.backoff_delay`), catches up with a recently-added poll after
 every (re)connection, and hands the albums it hears about to `apply.apply_batch` once `PendingAlbums`
-says they are due. Its state is kept in the ``realtime_status`` setting so every process can show it.
+says they are due. Its state is kept in the ``realtime_status`` setting so every process can show it; an
+admin's "Reconnect now" (in any process) reaches it through the ``realtime_reconnect`` setting.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from websockets.exceptions import InvalidStatus, WebSocketException
@@ -48,6 +50,7 @@ class ListenerConfig:
     url: str
     token: str
     sections: frozenset[str]
+    asked: str = ""  # when an admin last asked to reconnect: a new value means reconnecting now
 
 
 def listener_config(core: PlexBooksCore) -> ListenerConfig | None:
@@ -58,7 +61,12 @@ def listener_config(core: PlexBooksCore) -> ListenerConfig | None:
     if not sections:
         return None
     return ListenerConfig(core.get_setting(SettingKey.PLEX_URL) or "", core.get_setting(SettingKey.PLEX_TOKEN) or "",
-                          sections)
+                          sections, core.get_setting(SettingKey.REALTIME_RECONNECT) or "")
+
+
+def ask_to_reconnect(core: PlexBooksCore) -> None:
+    """Ask the leader's listener (whichever process holds it) to reconnect and catch up within seconds."""
+    core.set_setting(SettingKey.REALTIME_RECONNECT, repo.now().isoformat())
 
 
 def read_status(core: PlexBooksCore) -> dict[str, Any] | None:
@@ -82,6 +90,7 @@ class RealtimeListener(BackgroundLoop):
         self._status_written = 0.0
         self._written_events = 0
         self._catch_up_at: float | None = None
+        self._connections = 0
         self.applied_batches = 0
 
     def stop(self, timeout: float = 5.0) -> None:
@@ -104,22 +113,31 @@ class RealtimeListener(BackgroundLoop):
         while not self._stop.is_set():
             config = self._config()
             if config is None:
-                self._set_status("off", error=None)
+                self._set_status("off", error=None, retry_in=None, retry_at=None)
                 self._stop.wait(CONFIG_CHECK_SECONDS)
                 continue
-            try:
-                self._connect_and_listen(config)
+            if failures == 0:
+                self._set_status("connecting", error=None, retry_in=None, retry_at=None)
+            outcome = self._attempt(config)
+            if outcome is None:
                 failures = 0  # it was connected: the next attempt starts the backoff afresh
-            except InvalidStatus as err:
-                failures += 1
-                self._disconnected("refused", f"Plex refused the WebSocket (HTTP {err.response.status_code})", failures)
-            except (OSError, TimeoutError, WebSocketException, PlexbooksError) as err:
-                failures += 1
-                self._disconnected("disconnected", error_line(err, typed=True, secrets=(config.token,)), failures)
-            except Exception as err:  # never let the thread die: log, back off, try again
-                failures += 1
-                log.exception("the notification listener failed")
-                self._disconnected("disconnected", error_line(err, typed=True, secrets=(config.token,)), failures)
+                continue
+            failures += 1
+            if self._back_off(*outcome, failures, config):
+                failures = 0  # asked to reconnect now, or the settings changed: start afresh
+
+    def _attempt(self, config: ListenerConfig) -> tuple[str, str] | None:
+        """Connect and listen until the connection ends; None if it ended cleanly, else (state, error)."""
+        try:
+            self._connect_and_listen(config)
+            return None
+        except InvalidStatus as err:
+            return "refused", f"Plex refused the WebSocket (HTTP {err.response.status_code})"
+        except (OSError, TimeoutError, WebSocketException, PlexbooksError) as err:
+            return "disconnected", error_line(err, typed=True, secrets=(config.token,))
+        except Exception as err:  # never let the thread die: log, back off, try again
+            log.exception("the notification listener failed")
+            return "disconnected", error_line(err, typed=True, secrets=(config.token,))
 
     def _config(self) -> ListenerConfig | None:
         try:
@@ -128,12 +146,25 @@ class RealtimeListener(BackgroundLoop):
             log.warning("realtime: could not read the settings: %s", error_line(err))
             return None
 
-    def _disconnected(self, state: str, error: str, failures: int) -> None:
+    def _back_off(self, state: str, error: str, failures: int, config: ListenerConfig) -> bool:
+        """Record the failure and wait out the backoff; True if the settings or a reconnect request cut it short."""
         delay = backoff_delay(failures)
-        if not self._stop.is_set():
-            log.info("realtime: %s (%s); retrying in %g s", state, error, delay)
-            self._set_status(state, error=error, retry_in=delay)
-            self._stop.wait(delay)
+        if self._stop.is_set():
+            return False
+        log.info("realtime: %s (%s); retrying in %g s", state, error, delay)
+        retry_at = (repo.now() + timedelta(seconds=delay)).isoformat()
+        self._set_status(state, error=error, retry_in=delay, retry_at=retry_at)
+        deadline = self.clock() + delay
+        while not self._stop.is_set():
+            left = deadline - self.clock()
+            if left <= 0:
+                return False
+            # In slices: an admin's "Reconnect now" must not wait out a 30 s backoff.
+            self._stop.wait(min(left, CONFIG_CHECK_SECONDS))
+            if not self._stop.is_set() and self._config() != config:
+                log.info("realtime: reconnecting now (asked by an admin, or the settings changed)")
+                return True
+        return False
 
     def _connect_and_listen(self, config: ListenerConfig) -> None:
         url = websocket_url(config.url)
@@ -145,7 +176,9 @@ class RealtimeListener(BackgroundLoop):
             self._ws = ws
             try:
                 log.info("realtime: connected to %s", url)
-                self._set_status("connected", error=None, since=repo.now().isoformat(), retry_in=None)
+                self._connections += 1
+                self._set_status("connected", error=None, since=repo.now().isoformat(), retry_in=None, retry_at=None,
+                                 reconnects=self._connections - 1)
                 self._catch_up_at = self.clock()  # whatever happened while we were away
                 with self.core.plex_client() as client:
                     self._listen(ws, config, client)
@@ -172,8 +205,11 @@ class RealtimeListener(BackgroundLoop):
                 self._apply(client, batch)
             if now >= next_check:
                 next_check = now + CONFIG_CHECK_SECONDS
-                if self._config() != config:
-                    log.info("realtime: the settings changed; reconnecting")
+                fresh = self._config()
+                if fresh != config:
+                    asked = fresh is not None and fresh.asked != config.asked
+                    log.info("realtime: %s; reconnecting",
+                             "an admin asked to reconnect" if asked else "the settings changed")
                     return
             self._flush_status()
 

@@ -75,9 +75,13 @@ def running_scan_run(session: Session) -> ScanRun | None:
     ).first()
 
 
-def latest_scan_run(session: Session, kind: str | None = None, status: str | None = None) -> ScanRun | None:
-    """Return the newest scan run, optionally of one kind and status."""
+def latest_scan_run(
+    session: Session, kind: str | None = None, status: str | None = None, triggered_by: str | None = None
+) -> ScanRun | None:
+    """Return the newest scan run, optionally of one kind, status and trigger."""
     query = select(ScanRun).order_by(ScanRun.id.desc()).limit(1)
+    if triggered_by is not None:
+        query = query.where(ScanRun.triggered_by == triggered_by)
     if kind is not None:
         query = query.where(ScanRun.kind == kind)
     if status is not None:

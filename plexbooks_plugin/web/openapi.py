@@ -126,13 +126,16 @@ SCHEMAS: dict[str, Any] = {
         "type": "object", "required": ["realtime", "webhooks"],
         "properties": {
             "realtime": {
-                "type": "object", "required": ["enabled", "state", "events"],
+                "type": "object", "required": ["enabled", "state", "events", "reconnects", "can_reconnect"],
                 "properties": {
                     "enabled": {"type": "boolean"},
-                    "state": {"type": "string", "description": "connected, refused, disconnected, off, stopped"},
+                    "state": {"type": "string", "description": "connecting, connected, refused or disconnected "
+                              "(reconnecting at retry_at), off, stopped, not_running (no scheduler leader)"},
                     "connected_since": {"type": ["string", "null"]}, "events": {"type": "integer"},
                     "last_event_at": {"type": ["string", "null"]}, "error": {"type": ["string", "null"]},
-                    "retry_in": {"type": ["number", "null"]},
+                    "retry_in": {"type": ["number", "null"]}, "retry_at": {"type": ["string", "null"]},
+                    "reconnects": {"type": "integer"}, "can_reconnect": {"type": "boolean"},
+                    "last_catch_up": {"type": ["object", "null"], "description": "the newest catch-up poll's run"},
                 },
             },
             "webhooks": {
