@@ -62,7 +62,9 @@
     document.querySelectorAll("time[datetime]").forEach(function (node) {
       var when = new Date(node.getAttribute("datetime") + (/[zZ]|[+-]\d\d:?\d\d$/.test(node.getAttribute("datetime")) ? "" : "Z"));
       if (!isNaN(when)) {
-        node.textContent = when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+        // data-pb-seconds: a time where seconds matter (the listener's next attempt, its last notification).
+        var style = node.hasAttribute("data-pb-seconds") ? "medium" : "short";
+        node.textContent = when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: style });
         node.title = when.toISOString();
       }
     });
@@ -203,7 +205,9 @@
         : count(done) + " books" + (finished ? "" : "…");
       var took = seconds(run.duration_seconds);
       var tookNode = progress.querySelector("[data-pb-progress-took]");
-      if (tookNode) tookNode.textContent = finished ? "Finished" + (took ? " in " + took : "") + "." : "";
+      var cut = run.status === "cancelled";
+      var ended = (cut ? "Cancelled" : "Finished") + (took ? (cut ? " after " : " in ") + took : "") + ".";
+      if (tookNode) tookNode.textContent = finished ? ended : "";
       var summary = progress.querySelector("[data-pb-progress-summary]");
       summary.innerHTML = "";
       if (finished) summary.appendChild(summaryNode(run));

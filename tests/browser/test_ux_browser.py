@@ -1,4 +1,5 @@
-"""Issue 17 in a browser: the jobs panel, Open in Plex, requesters, the phone layout, and axe-core.
+"""Issue 17 in a browser: the jobs panel (its realtime listener row, cancelling a scan), Open in Plex,
+requesters, the phone layout, and axe-core.
 
 Screenshots at 1280 and 390 px go to test-artifacts/screenshots/ (ux-*.png). axe-core comes from the
 npm registry (./dev.sh test puts it in .tools/axe); each plugin page must have no serious or critical
@@ -10,16 +11,23 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from plexbooks_plugin import store as repo
+from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.demo import DemoServer
+from plexbooks_plugin.realtime import read_status
+from plexbooks_plugin.scheduler import PlexBooksScheduler
 from plexbooks_plugin.state import get_core
 
 from ..conftest import DatabaseFactory
+from ..reliability.helpers import wait_until as wait_for
 from .test_demo_browser import TIMEOUT_MS, browser, catalog_row, shot, wait_until  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -79,6 +87,68 @@ def sign_in_as_owner(page: Any, demo: DemoServer) -> None:
     page.wait_for_url(demo.url + "/")
 
 
+def catch_ups(core: PlexBooksCore) -> int:
+    """How many catch-up polls of the realtime listener have succeeded."""
+    with core.session() as session:
+        return sum(1 for r in repo.recent_scan_runs(session, limit=50)
+                   if r.triggered_by == "realtime" and r.status == "succeeded")
+
+
+def walk_the_realtime_row(page: Any, demo: DemoServer, core: PlexBooksCore) -> None:
+    """The listener (run by a scheduler leader of its own) shows up connected, hears a book, reconnects."""
+    from playwright.sync_api import expect
+
+    assert demo.plex is not None
+    row = page.locator('#pb-jobs tr[data-pb-job="realtime"]')
+    expect(row).to_contain_text("not running")  # the demo runs no scheduler: nobody listens yet
+    expect(row.get_by_role("button", name="Reconnect the realtime listener now")).to_be_disabled()
+    assert wait_for(lambda: (read_status(core) or {}).get("state") == "connected" and catch_ups(core) >= 1, 20)
+    demo.plex.add_album("Heard Over The Socket", "Ada Brand")  # Plex announces it on the WebSocket
+    assert wait_for(lambda: (read_status(core) or {}).get("events", 0) >= 1)
+    page.reload()
+    expect(row).to_have_attribute("data-pb-realtime-state", "connected")
+    # The page writes times in the reader's time zone (seconds where they matter).
+    expect(row.locator("[data-pb-realtime-status]")).to_contain_text(re.compile(r"connected\s+since \w+ \d+, \d{4}"))
+    expect(row.locator("[data-pb-realtime-event]")).to_contain_text(
+        re.compile(r"Last notification: \w+ \d+, \d{4}, \d+:\d\d:\d\d\D*\s\(\d+ heard\)"))
+    expect(row.locator("[data-pb-realtime-catch-up]")).to_contain_text("succeeded")
+    expect(row.locator("[data-pb-realtime-reconnects]")).to_have_text("Reconnects: 0")
+    page.locator("#pb-jobs").screenshot(path=str(ROOT / "test-artifacts" / "screenshots" / "ux-06-jobs-realtime.png"))
+    row.get_by_role("button", name="Reconnect the realtime listener now").click()
+    expect(page.locator('.pb-alert[role="status"]')).to_contain_text("reconnects within a few seconds")
+    assert wait_for(lambda: (read_status(core) or {}).get("reconnects") == 1 and catch_ups(core) >= 2, 20)
+    page.reload()
+    expect(row.locator("[data-pb-realtime-reconnects]")).to_have_text("Reconnects: 1")
+
+
+def walk_cancelling_a_scan(page: Any, demo: DemoServer) -> None:
+    """A full scan that Plex holds up is cancelled from the jobs panel and ends as cancelled in the history."""
+    from playwright.sync_api import expect
+
+    assert demo.plex is not None
+    gate = threading.Event()  # the listing waits until the test lets it go
+    fault = demo.plex.set_fault("hold", on_path="/library/sections/*/all", count=1, gate=gate)
+    try:
+        page.locator('#pb-jobs [data-pb-run-now="full"]').click()
+        expect(page.locator("[data-pb-progress-status]")).to_have_text("running")
+        assert fault.entered.wait(20)  # the scan is inside its listing: only a cancel ends it
+        cancel = page.locator("#pb-scan-progress form[data-pb-cancel]")
+        expect(cancel).to_be_visible()
+        cancel.get_by_role("button", name="Cancel").click()
+        expect(page.locator("[data-pb-progress-status]")).to_have_text("cancelled")
+        expect(cancel).to_be_hidden()
+        expect(page.locator("[data-pb-progress-took]")).to_contain_text("Cancelled after")
+        expect(page.locator("#pb-runs tbody tr").first.locator("[data-pb-run-status]")).to_have_text("cancelled")
+        expect(page.locator('#pb-jobs [data-pb-run-now="full"]')).to_be_enabled()
+    finally:
+        gate.set()  # the scan thread goes on, sees its run cancelled and stops
+    page.reload()
+    expect(page.locator('#pb-jobs tr[data-pb-job="full"]')).to_contain_text("cancelled")
+    expect(page.locator("#pb-runs tbody tr").first).to_contain_text("cancelled")
+    shot(page, "ux-07-scans-after-cancel")
+    page.locator("#pb-jobs").screenshot(path=str(ROOT / "test-artifacts" / "screenshots" / "ux-07-jobs-cancelled.png"))
+
+
 def test_jobs_links_requesters_phone_layout_and_accessibility(
     browser: Any, demo: DemoServer, axe_source: str,  # noqa: F811
 ) -> None:
@@ -86,9 +156,6 @@ def test_jobs_links_requesters_phone_layout_and_accessibility(
 
     expect.set_options(timeout=TIMEOUT_MS)
     assert demo.app is not None and demo.plex is not None
-    state = demo.app.extensions["plexbooks_demo"]
-    owned = [b for b in state.catalog if b.in_fake_plex]
-    missing = [b for b in state.catalog if not b.in_fake_plex]
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
@@ -125,6 +192,35 @@ def test_jobs_links_requesters_phone_layout_and_accessibility(
                      " b.getBoundingClientRect().width >= b.parentElement.getBoundingClientRect().width - 1; })()")
     shot(page, "ux-02-scans-jobs-panel")
     problems["scans"] = axe_problems(page, axe_source)
+
+    # The realtime listener's row, then cancelling a full scan that Plex holds up.
+    core = get_core(demo.app)
+    leader = PlexBooksScheduler(core, tick_seconds=0.1, leader_ttl=timedelta(seconds=2), jobs=[]).start()
+    try:
+        walk_the_realtime_row(page, demo, core)
+        problems["scans (realtime row)"] = axe_problems(page, axe_source)
+        walk_cancelling_a_scan(page, demo)
+        problems["scans (cancelled)"] = axe_problems(page, axe_source)
+        links_requesters_and_phone(browser, context, page, demo, axe_source, problems)
+    finally:
+        leader.stop()
+        context.close()
+    assert not errors, f"JavaScript errors: {errors}"
+    found = {name: lines for name, lines in problems.items() if lines}
+    assert not found, f"axe-core found serious or critical problems: {found}"
+
+
+def links_requesters_and_phone(
+    browser: Any, context: Any, page: Any, demo: DemoServer, axe_source: str,  # noqa: F811
+    problems: dict[str, list[str]],
+) -> None:
+    """Open in Plex, the friendly notice, requesters, settings, and the phone layout."""
+    from playwright.sync_api import expect
+
+    assert demo.app is not None and demo.plex is not None
+    state = demo.app.extensions["plexbooks_demo"]
+    owned = [b for b in state.catalog if b.in_fake_plex]
+    missing = [b for b in state.catalog if not b.in_fake_plex]
 
     # Library: Open in Plex on every book; "the" is too broad; the covers look like books.
     page.goto(demo.url + "/plexbooks/library")
@@ -195,11 +291,6 @@ def test_jobs_links_requesters_phone_layout_and_accessibility(
     mobile.locator("#pb-jobs").screenshot(path=str(ROOT / "test-artifacts" / "screenshots" / "ux-phone-jobs.png"))
     problems["scans (phone)"] = axe_problems(mobile, axe_source)
     phone.close()
-    context.close()
-
-    assert not errors, f"JavaScript errors: {errors}"
-    found = {name: lines for name, lines in problems.items() if lines}
-    assert not found, f"axe-core found serious or critical problems: {found}"
 
 
 def test_the_accessibility_check_catches_a_page_with_problems(browser: Any, axe_source: str) -> None:  # noqa: F811
