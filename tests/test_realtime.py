@@ -15,7 +15,7 @@ from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.crypto import SecretBox
 from plexbooks_plugin.db import Database
 from plexbooks_plugin.fakeplex import FakePlex
-from plexbooks_plugin.realtime import decisions, read_status
+from plexbooks_plugin.realtime import ask_to_reconnect, decisions, listener, read_status
 from plexbooks_plugin.realtime.decisions import AlbumEvent, PendingAlbums, album_events, backoff_delay, websocket_url
 from plexbooks_plugin.scanning import run_scan
 from plexbooks_plugin.scheduler import JobSpec, PlexBooksScheduler
@@ -299,3 +299,23 @@ def test_the_token_never_reaches_the_logs_even_at_debug(
     handshake = [r.getMessage() for r in ours if r.name == "plexbooks.realtime.websocket"]
     assert any("X-Plex-Token" in line for line in handshake)  # the client logged its headers, masked
     assert fake_plex.token not in "\n".join(r.getMessage() for r in ours)
+
+
+def test_reconnect_now_cuts_the_backoff_short_and_catches_up(
+    plex_core: PlexBooksCore, fake_plex: FakePlex, started: list[PlexBooksScheduler], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(decisions, "BACKOFF_FIRST_SECONDS", 30.0)  # every retry would wait the longest
+    monkeypatch.setattr(listener, "CONFIG_CHECK_SECONDS", 0.2)
+    plex_core.set_setting("recent_scan_minutes", "0")
+    fake_plex.reject_websockets(status=503)
+    listening(plex_core, started)
+    assert wait_until(lambda: (read_status(plex_core) or {}).get("state") == "refused")
+    assert (read_status(plex_core) or {})["retry_in"] == 30 and (read_status(plex_core) or {})["retry_at"]
+    fake_plex.reject_websockets(status=None)
+    asked = time.monotonic()
+    ask_to_reconnect(plex_core)  # what the jobs panel's "Reconnect now" does, from any process
+    assert fake_plex.wait_for_websocket_clients(1, timeout=10)
+    assert time.monotonic() - asked < 10  # not the 30 s the backoff said
+    assert wait_until(lambda: caught_up(plex_core))
+    status = read_status(plex_core) or {}
+    assert status["state"] == "connected" and status.get("retry_at") is None and status["reconnects"] == 0
