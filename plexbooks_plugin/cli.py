@@ -24,7 +24,7 @@ from .keys import key_sources, secret_box, sqlite_file, user_config_dir
 from .plex.redact import error_line
 from .public_json import library_item_json, request_json
 from .scanning import run_scan
-from .settings import PUBLIC_KEYS, SPECS, spec_for
+from .settings import PUBLIC_KEYS, SPECS, SettingSpec, spec_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -224,8 +224,7 @@ def config_get(key: str, database_url: str | None) -> None:
     """Print a setting (secrets masked)."""
     spec = spec_for(key)
     core = open_core(database_url, writer=False)
-    value = core.get_setting(key)
-    click.echo(mask(value) if spec.secret else ("" if value is None else value))
+    click.echo(_shown(spec, core.get_setting(key)))
 
 
 @config.command("list")
@@ -235,9 +234,12 @@ def config_list(database_url: str | None) -> None:
     """Print every setting (secrets masked)."""
     core = open_core(database_url, writer=False)
     for key in PUBLIC_KEYS:
-        value = core.get_setting(key)
-        shown = mask(value) if SPECS[key].secret else ("" if value is None else value)
-        click.echo(f"{key} = {shown}")
+        click.echo(f"{key} = {_shown(SPECS[key], core.get_setting(key))}")
+
+
+def _shown(spec: SettingSpec, value: str | None) -> str:
+    """A stored setting as the CLI prints it: secrets masked, unset as an empty string."""
+    return mask(value) if spec.secret else ("" if value is None else value)
 
 
 # ------------------------------------------------------------------ library and requests
@@ -257,12 +259,9 @@ def library_list(as_json: bool, database_url: str | None) -> None:
     core = open_core(database_url, writer=False)
     with core.session() as session:
         items = [library_item_json(item) for item in repo.iter_library(session)]
-    if as_json:
-        click.echo(json.dumps(items, ensure_ascii=False))
-        return
-    for item in items:
-        click.echo(f"{item['rating_key']:>8}  {item['title']}  -  {item['author'] or '?'}")
-    click.echo(f"{len(items)} books", err=True)
+    _echo_items(items, as_json, lambda item: f"{item['rating_key']:>8}  {item['title']}  -  {item['author'] or '?'}")
+    if not as_json:
+        click.echo(f"{len(items)} books", err=True)
 
 
 @main.group("requests")
@@ -279,11 +278,19 @@ def requests_list(as_json: bool, database_url: str | None) -> None:
     core = open_core(database_url, writer=False)
     with core.session() as session:
         items = [request_json(r) for r in repo.list_requests(session)]
+    _echo_items(
+        items, as_json,
+        lambda item: f"{item['host_request_id']:>14}  {item['status']:<11} {item['title']}  -  {item['author'] or '?'}",
+    )
+
+
+def _echo_items(items: list[dict[str, Any]], as_json: bool, line: Callable[[dict[str, Any]], str]) -> None:
+    """Print `items` as one JSON array (`as_json`) or one `line` each."""
     if as_json:
         click.echo(json.dumps(items, ensure_ascii=False))
         return
     for item in items:
-        click.echo(f"{item['host_request_id']:>14}  {item['status']:<11} {item['title']}  -  {item['author'] or '?'}")
+        click.echo(line(item))
 
 
 # ------------------------------------------------------------------ scan

@@ -17,7 +17,7 @@ from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.web import settings as settings_view
 
 from .fakeplex_fixtures import FakePlexFactory, configure_core, fake_plex_factory  # noqa: F401
-from .viewkit import app_core, build_app, sign_in_as
+from .viewkit import app_core, build_app
 
 STORED_TOKEN = "stored-owner-token-never-elsewhere"
 
@@ -100,13 +100,6 @@ def app(database_url: str, tmp_path: Path, fake_plex_factory: FakePlexFactory) -
     configure_core(app_core(app), fake)
     app_core(app).set_setting("plex_token", fake.token)
     return app
-
-
-@pytest.fixture
-def admin(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    sign_in_as(client, app, "admin", "olivia")
-    return client
 
 
 def _tokens_sent(recorder: Recorder) -> list[str]:

@@ -85,13 +85,6 @@ def app(database_url: str, tmp_path: Path, plex: HostilePlex) -> Flask:
     return app
 
 
-@pytest.fixture
-def user(app: Flask) -> FlaskClient:
-    client = app.test_client()
-    sign_in_as(client, app, "user", "sam")
-    return client
-
-
 def _book_with_thumb(app: Flask, key: str, thumb: str) -> None:
     add_books(app, [book(key, f"Book {key}", "Author", thumb=thumb)])
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import stat
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from plexbooks_plugin.scanning import run_scan
 
 from .conftest import DatabaseFactory
 from .fakeplex_fixtures import FakePlexFactory, fake_plex_factory  # noqa: F401
+from .reliability.helpers import wait_until
 from .viewkit import sign_in_as
 
 
@@ -157,14 +157,7 @@ def test_request_flow_reaches_available_through_the_hooks(demo_app: Flask) -> No
     assert imported["rating_key"]
     if imported["run_id"] is not None:
         assert wait_for_scan(core, imported["run_id"], timeout=30)
-    deadline = time.monotonic() + 30
-    status = None
-    while time.monotonic() < deadline:
-        status = client.get(f"/plexbooks/api/requests/{rid}").get_json()["status"]
-        if status == "available":
-            break
-        time.sleep(0.1)
-    assert status == "available"
+    assert wait_until(lambda: client.get(f"/plexbooks/api/requests/{rid}").get_json()["status"] == "available", 30)
     events = client.get("/demo/api/events").get_json()["items"]
     assert any("is available" in e["text"] for e in events)  # the request_available signal reached the host
     assert rid in visible_badges(page_of(client))

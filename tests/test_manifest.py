@@ -19,6 +19,7 @@ from flask import Flask
 from sqlalchemy import create_engine, inspect
 
 import plexbooks_plugin
+from plexbooks_plugin.demo.manifest import resolve  # how a host imports the manifest's references
 from plexbooks_plugin.extension import get_core
 from plexbooks_plugin.fakeplex import FakePlex
 from tests.conftest import TEST_SECRET, DatabaseFactory
@@ -27,14 +28,6 @@ from tests.fakeplex_fixtures import configure_core
 pytest_plugins = ["tests.fakeplex_fixtures"]
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def _resolve(dotted: str) -> Any:
-    module_name, _, attribute = dotted.partition(":")
-    target: Any = importlib.import_module(module_name)
-    for part in filter(None, attribute.split(".")):
-        target = getattr(target, part)
-    return target
 
 
 def _dotted_paths(manifest: dict[str, Any]) -> list[str]:
@@ -49,7 +42,7 @@ def _dotted_paths(manifest: dict[str, Any]) -> list[str]:
 def test_manifest_paths_import() -> None:
     manifest = yaml.safe_load((ROOT / "plugin.yaml").read_text())
     for dotted in _dotted_paths(manifest):
-        assert callable(_resolve(dotted)) or hasattr(_resolve(dotted), "send"), dotted
+        assert callable(resolve(dotted)) or hasattr(resolve(dotted), "send"), dotted
     importlib.import_module(manifest["migrations"]["package"])
     importlib.import_module(manifest["templates"]["package"])
 
@@ -86,10 +79,10 @@ def load(app: Flask, entries: tuple[str, ...]) -> None:
     """A generic loader: the extension with the app, then the blueprint under its prefix."""
     spec = manifest()
     if "extension" in entries:
-        _resolve(spec["extension"])(app)
+        resolve(spec["extension"])(app)
     if "blueprint" in entries:
         blueprint = spec["blueprint"]
-        app.register_blueprint(_resolve(blueprint["factory"])(), url_prefix=blueprint["url_prefix"])
+        app.register_blueprint(resolve(blueprint["factory"])(), url_prefix=blueprint["url_prefix"])
 
 
 def test_requires_lists_every_install_requirement() -> None:
@@ -117,7 +110,7 @@ def test_blueprint_alone_mounts_under_the_prefix_it_is_registered_with(
     database_factory: DatabaseFactory, tmp_path: Path
 ) -> None:
     app = host(database_factory.new_url(), tmp_path)
-    app.register_blueprint(_resolve(manifest()["blueprint"]["factory"])(), url_prefix="/books/plex")
+    app.register_blueprint(resolve(manifest()["blueprint"]["factory"])(), url_prefix="/books/plex")
     assert app.test_client().get("/books/plex/health").status_code == 200
     assert app.test_client().get("/plexbooks/health").status_code == 404
 
@@ -126,7 +119,7 @@ def test_blueprint_after_extension_at_another_prefix_says_so(database_factory: D
     app = host(database_factory.new_url(), tmp_path)
     load(app, ("extension",))
     with pytest.raises(ValueError, match="already mounted at /plexbooks"):
-        app.register_blueprint(_resolve(manifest()["blueprint"]["factory"])(), url_prefix="/elsewhere")
+        app.register_blueprint(resolve(manifest()["blueprint"]["factory"])(), url_prefix="/elsewhere")
 
 
 def test_jobs_run_without_arguments_in_the_app_context(
@@ -135,7 +128,7 @@ def test_jobs_run_without_arguments_in_the_app_context(
     app = host(database_factory.new_url(), tmp_path)
     load(app, ("extension", "blueprint"))
     configure_core(get_core(app), fake_plex)
-    jobs = {job["name"]: _resolve(job["function"]) for job in manifest()["jobs"]}
+    jobs = {job["name"]: resolve(job["function"]) for job in manifest()["jobs"]}
     with app.app_context():
         full = jobs["full_scan"]()
         recent = jobs["recent_scan"]()
@@ -149,7 +142,7 @@ def test_jobs_run_without_arguments_in_the_app_context(
 def test_migrations_upgrade_is_callable_as_named(
     database_factory: DatabaseFactory, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    upgrade = _resolve(manifest()["migrations"]["upgrade"])
+    upgrade = resolve(manifest()["migrations"]["upgrade"])
     url = database_factory.new_url()
     upgrade(url)  # a database URL
     monkeypatch.setenv("PLEXBOOKS_DATABASE_URL", database_factory.new_url())

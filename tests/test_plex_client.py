@@ -304,13 +304,15 @@ def test_a_failing_third_page_fails_the_listing(fake: FakePlex) -> None:
 
 
 def test_the_next_page_is_prefetched_while_the_caller_holds_the_current_one(fake: FakePlex) -> None:
-    fake.set_fault("latency", delay=0.3, on_path=ALL_PATH)
+    gate = threading.Event()
+    second = fake.set_fault("hold", on_path=ALL_PATH, on_page=1, count=1, gate=gate)
     pages = make_client(fake).albums(fake.music_section_id)
+    try:
+        assert len(next(pages).items) == 500
+        assert second.entered.wait(10)  # asked for while the caller "stores" the first page
+    finally:
+        gate.set()
     assert len(next(pages).items) == 500
-    time.sleep(0.4)  # the caller "stores" the page; meanwhile the second page arrives
-    started = time.monotonic()
-    assert len(next(pages).items) == 500
-    assert time.monotonic() - started < 0.25
     pages.close()  # waits for (or cancels) the third page's request; nothing is left running
     assert not [t for t in threading.enumerate() if t.name.startswith("plexbooks-prefetch")]
 
@@ -318,7 +320,7 @@ def test_the_next_page_is_prefetched_while_the_caller_holds_the_current_one(fake
 def test_recently_added_never_prefetches(fake: FakePlex) -> None:
     pages = make_client(fake).recently_added(fake.music_section_id)
     next(pages)
-    time.sleep(0.1)
+    assert not [t for t in threading.enumerate() if t.name.startswith("plexbooks-prefetch")]  # none was submitted
     pages.close()
     assert len(fake.requests_to(ALL_PATH)) == 1
 

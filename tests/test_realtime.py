@@ -261,7 +261,8 @@ def test_only_the_leader_of_two_workers_holds_the_websocket(
         assert wait_until(lambda: first.is_leader)
         second = listening(other, started)
         assert fake_plex.wait_for_websocket_clients(1, timeout=10)
-        time.sleep(1.0)  # the follower has ticked many times meanwhile
+        for _ in range(3):
+            second.tick()  # as a follower: it must not start a listener
         assert fake_plex.websocket_clients == 1 and not second.is_leader
         assert second.listener is not None and not second.listener.running
         first.stop()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -314,14 +313,28 @@ def test_runs_abandoned_by_a_dead_process_are_failed(plex_core: PlexBooksCore) -
     assert run_row(plex_core, stale.id).status == "failed"
 
 
-def test_the_lease_is_renewed_while_scanning(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
-    fake_plex.set_fault("latency", delay=0.25, on_path="/library/sections/*/all")
-    ttl = timedelta(seconds=0.5)
-    run_id = start_scan(plex_core, "full", page_size=10, lease_ttl=ttl)  # 4 pages, ~1 s
-    time.sleep(0.7)  # past the first expiry: only renewals keep the lease
-    with pytest.raises(ScanRunning) as caught:
-        run_scan(plex_core, "full")
-    assert caught.value.run_id == run_id
+def test_the_lease_is_renewed_while_scanning(
+    plex_core: PlexBooksCore, fake_plex: FakePlex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = plex_core.clock = FakeClock()
+    monkeypatch.setattr(scanning_job, "CHECKPOINT_INTERVAL", 0)  # every page is stored and renews the lease
+    listing = "/library/sections/*/all"
+    second, fourth = threading.Event(), threading.Event()
+    hold_second = fake_plex.set_fault("hold", on_path=listing, on_page=1, count=1, gate=second)
+    hold_fourth = fake_plex.set_fault("hold", on_path=listing, on_page=3, count=1, gate=fourth)
+    run_id = start_scan(plex_core, "full", page_size=10, lease_ttl=timedelta(minutes=1))  # expires at +60 s
+    try:
+        assert hold_second.entered.wait(10)
+        clock.advance(timedelta(seconds=45))
+        second.set()  # the second page is stored (renewing the lease) at +45 s ...
+        assert hold_fourth.entered.wait(10)  # ... before the fourth page is asked for
+        clock.advance(timedelta(seconds=45))  # +90 s: past the first expiry, only the renewal keeps the lease
+        with pytest.raises(ScanRunning) as caught:
+            run_scan(plex_core, "full")
+        assert caught.value.run_id == run_id
+    finally:
+        second.set()
+        fourth.set()
     assert wait_for_scan(plex_core, run_id, timeout=10)
     assert run_row(plex_core, run_id).status == "succeeded"
 
@@ -347,16 +360,22 @@ def test_progress_and_lease_are_written_at_most_every_interval(
 
 
 def test_a_scan_that_lost_its_lease_stops(plex_core: PlexBooksCore, fake_plex: FakePlex) -> None:
-    fake_plex.set_fault("latency", delay=0.5, on_path="/library/sections/*/all")
-    run_id = start_scan(plex_core, "full", page_size=10, lease_ttl=timedelta(seconds=0.2))
-    time.sleep(0.35)  # the scan stalls on its first page longer than its lease
-    with plex_core.session() as session:
-        assert repo.acquire_lease(session, scanner.SCAN_LEASE, "other:1:scan", timedelta(seconds=5))
+    clock = plex_core.clock = FakeClock()
+    gate = threading.Event()
+    hold = fake_plex.set_fault("hold", on_path="/library/sections/*/all", on_page=0, count=1, gate=gate)
+    run_id = start_scan(plex_core, "full", page_size=10, lease_ttl=timedelta(minutes=1))
+    try:
+        assert hold.entered.wait(10)
+        clock.advance(timedelta(minutes=2))  # the scan stalls on its first page longer than its lease
+        with plex_core.session() as session:
+            assert repo.acquire_lease(session, scanner.SCAN_LEASE, "other:1:scan", timedelta(minutes=5), clock())
+    finally:
+        gate.set()
     assert wait_for_scan(plex_core, run_id, timeout=10)
     run = run_row(plex_core, run_id)
     assert run.status == "failed" and "lost its lock" in run.error
     with plex_core.session() as session:
-        assert repo.lease_holder(session, scanner.SCAN_LEASE) == "other:1:scan"  # not released by the loser
+        assert repo.lease_holder(session, scanner.SCAN_LEASE, clock()) == "other:1:scan"  # not released by the loser
 
 
 # ------------------------------------------------------------------ recently added

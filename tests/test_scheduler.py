@@ -20,21 +20,12 @@ from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.scheduler import LEADER_LEASE, JobSpec, PlexBooksScheduler
 
 from .conftest import FakeClock
+from .reliability.helpers import wait_until
 
 pytest_plugins = ["tests.fakeplex_fixtures"]
 
 TICK = 0.02
 TTL = timedelta(seconds=0.5)
-
-
-def wait_until(predicate: Callable[[], bool], timeout: float = 5.0) -> bool:
-    """Poll `predicate` until it holds or `timeout` passes."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.01)
-    return predicate()
 
 
 @pytest.fixture

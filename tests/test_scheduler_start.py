@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from plexbooks_plugin.extension import get_state
 from plexbooks_plugin.scheduler import LEADER_LEASE, JobSpec
 from plexbooks_plugin.scheduler_start import SchedulerStarter
 from tests.conftest import TEST_SECRET, DatabaseFactory
+from tests.reliability.helpers import wait_until
 
 
 def lease_holders(engine: Engine) -> list[str]:
@@ -61,10 +61,8 @@ def test_served_app_runs_it_and_exit_releases_the_lease_for_good(
     scheduler = state.scheduler
     assert scheduler is not None and scheduler.running
     assert f":{os.getpid()}:" in scheduler.holder
-    deadline = time.monotonic() + 10
-    while not scheduler.is_leader and time.monotonic() < deadline:  # its thread ticks every second
-        time.sleep(0.05)
-    assert scheduler.is_leader and lease_holders(state.core.db.engine) == [scheduler.holder]
+    assert wait_until(lambda: scheduler.is_leader)  # its thread ticks every second
+    assert lease_holders(state.core.db.engine) == [scheduler.holder]
     starter(app).stop()  # what atexit does
     assert lease_holders(state.core.db.engine) == []
     app.test_client().get("/plexbooks/health")  # a request served during shutdown

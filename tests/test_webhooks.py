@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -18,6 +17,8 @@ from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.scanning import run_scan
 from plexbooks_plugin.services.webhooks import available_body, retry_delay, signature, verify_signature
 from plexbooks_plugin.webhooks import send_due_webhooks
+
+from .reliability.helpers import wait_until
 
 pytest_plugins = ["tests.fakeplex_fixtures"]
 
@@ -151,9 +152,7 @@ def test_the_leader_sends_the_outbox_by_itself(hooked: PlexBooksCore, fake_plex:
     sched.start()
     try:
         flip(hooked, fake_plex, "req-11", "Lanterns Of Ash", "Rhea Stone")
-        deadline = time.monotonic() + 10
-        while not receiver.received and time.monotonic() < deadline:
-            time.sleep(0.05)
+        assert wait_until(lambda: bool(receiver.received))
         assert len(receiver.received) == 1
     finally:
         sched.stop()

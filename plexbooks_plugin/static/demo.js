@@ -6,27 +6,9 @@
   var POLL_MS = 1500;
   var ACTIVE = { pending: 1, searching: 1, downloading: 1 };
 
-  function csrfToken() {
-    var meta = document.querySelector('meta[name="csrf-token"]');
-    return meta ? meta.getAttribute("content") : "";
-  }
-
-  function call(method, url, body) {
-    var options = {
-      method: method,
-      credentials: "same-origin",
-      headers: { "Accept": "application/json", "X-CSRFToken": csrfToken() }
-    };
-    if (body !== undefined) {
-      options.headers["Content-Type"] = "application/json";
-      options.body = JSON.stringify(body);
-    }
-    return fetch(url, options).then(function (response) {
-      return response.json().catch(function () { return {}; }).then(function (data) {
-        return { ok: response.ok, status: response.status, data: data };
-      });
-    });
-  }
+  // plexbooks.js (loaded before this script by badge_assets() in the head) owns the one fetch helper:
+  // JSON, same-origin cookies and the X-CSRFToken header from <meta name="csrf-token">.
+  var call = window.plexbooks.api;
 
   function el(tag, className, text) {
     var node = document.createElement(tag);

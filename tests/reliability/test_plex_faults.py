@@ -9,6 +9,7 @@ from __future__ import annotations
 import html
 import time
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -17,6 +18,7 @@ from plexbooks_plugin import scanning as scanner
 from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.fakeplex import FakeAlbum, FakePlex
+from plexbooks_plugin.models import ScanRun
 from plexbooks_plugin.scanning import ScanFailed, run_full_scan, run_scan
 from plexbooks_plugin.scheduler import JobSpec, PlexBooksScheduler
 from tests.fakeplex_fixtures import FakePlexFactory
@@ -47,6 +49,20 @@ def _mirror(core: PlexBooksCore) -> dict[str, object]:
     return summary
 
 
+def _mirrored(core: PlexBooksCore, factory: FakePlexFactory, **options: Any) -> tuple[FakePlex, PlexBooksCore]:
+    """An emulator with ITEMS books, `core` pointed at it, and a first full scan that mirrored them all."""
+    fake = factory(items=ITEMS, **options)
+    core = configure(core, fake)
+    _mirror(core)
+    return fake, core
+
+
+def _failed_run(core: PlexBooksCore, failed: pytest.ExceptionInfo[ScanFailed]) -> ScanRun:
+    """The run row of the scan that raised `failed`."""
+    assert failed.value.run_id is not None
+    return run_of(core, failed.value.run_id)
+
+
 def _assert_nothing_lost(core: PlexBooksCore, before: dict[str, dict[str, object]]) -> None:
     """Every row of `before` is still there with exactly the same content; nothing duplicated."""
     after = snapshot(core)
@@ -65,9 +81,7 @@ def _assert_nothing_lost(core: PlexBooksCore, before: dict[str, dict[str, object
 def test_a_fault_on_any_page_fails_the_run_and_keeps_every_row(
     fast_core: PlexBooksCore, fake_plex_factory: FakePlexFactory, fault: str, page: str
 ) -> None:
-    fake = fake_plex_factory(items=ITEMS, xml_only=fault.endswith("-xml"))
-    core = configure(fast_core, fake)
-    _mirror(core)
+    fake, core = _mirrored(fast_core, fake_plex_factory, xml_only=fault.endswith("-xml"))
     # Plex changes meanwhile: one book goes (a complete scan would remove it), one arrives.
     gone = str(fake.albums()[3].rating_key)
     fake.remove_album(gone)
@@ -86,7 +100,7 @@ def test_a_fault_on_any_page_fails_the_run_and_keeps_every_row(
     elapsed = time.monotonic() - started
     assert elapsed < 10, f"the failing scan took {elapsed:.1f} s"
 
-    run = run_of(core, failed.value.run_id)  # type: ignore[arg-type]
+    run = _failed_run(core, failed)
     assert run.status == "failed" and run.finished_at is not None
     assert run.error and expected in run.error, run.error
     assert str(failed.value) == run.error
@@ -105,14 +119,12 @@ def test_a_fault_on_any_page_fails_the_run_and_keeps_every_row(
 def test_plex_unreachable_fails_the_run_and_the_next_scan_succeeds(
     fast_core: PlexBooksCore, fake_plex_factory: FakePlexFactory, kind: str
 ) -> None:
-    fake = fake_plex_factory(items=ITEMS)
-    core = configure(fast_core, fake)
-    _mirror(core)
+    fake, core = _mirrored(fast_core, fake_plex_factory)
     before = snapshot(core)
     core.set_setting("plex_url", closed_port_url())
     with pytest.raises(ScanFailed) as failed:
         run_scan(core, kind, page_size=PAGE)
-    run = run_of(core, failed.value.run_id)  # type: ignore[arg-type]
+    run = _failed_run(core, failed)
     assert run.status == "failed"
     assert "could not be reached" in (run.error or "") and "refused" in (run.error or ""), run.error
     _assert_nothing_lost(core, before)
@@ -126,9 +138,7 @@ def test_plex_unreachable_fails_the_run_and_the_next_scan_succeeds(
 def test_a_fault_in_the_recently_added_poll_fails_it_and_keeps_every_row(
     fast_core: PlexBooksCore, fake_plex_factory: FakePlexFactory
 ) -> None:
-    fake = fake_plex_factory(items=ITEMS)
-    core = configure(fast_core, fake)
-    _mirror(core)
+    fake, core = _mirrored(fast_core, fake_plex_factory)
     new_keys = [fake.add_album(f"Fresh Arrival {n}", "Noor Fresh", added_at=1_760_000_000 + n) for n in range(3)]
     before = snapshot(core)
     fake.set_fault("truncate", on_path=LISTING)
@@ -145,9 +155,7 @@ def test_a_fault_in_the_recently_added_poll_fails_it_and_keeps_every_row(
 def test_the_scheduler_survives_a_failing_scan_and_runs_the_next(
     fast_core: PlexBooksCore, fake_plex_factory: FakePlexFactory, fault: str
 ) -> None:
-    fake = fake_plex_factory(items=ITEMS)
-    core = configure(fast_core, fake)
-    _mirror(core)
+    fake, core = _mirrored(fast_core, fake_plex_factory)
     before = snapshot(core)
     if fault == "unreachable":
         core.set_setting("plex_url", closed_port_url())
@@ -200,15 +208,13 @@ def test_the_scheduler_survives_a_failing_scan_and_runs_the_next(
 def test_a_token_revoked_mid_scan_says_sign_in_again_on_the_scan_panel_and_api(
     app: Flask, fake_plex_factory: FakePlexFactory, key_headers: dict[str, str]
 ) -> None:
-    fake = fake_plex_factory(items=ITEMS)
-    core = configure(app_core(app), fake)
-    _mirror(core)
+    fake, core = _mirrored(app_core(app), fake_plex_factory)
     before = snapshot(core)
 
     fake.set_fault("unauthorized", on_path=LISTING, on_page=1)  # Plex accepts page 0, then refuses the token
     with pytest.raises(ScanFailed) as failed:
         run_scan(core, "full", page_size=PAGE)
-    run = run_of(core, failed.value.run_id)  # type: ignore[arg-type]
+    run = _failed_run(core, failed)
     assert run.status == "failed"
     assert "refused the token" in (run.error or "") and "sign in again" in (run.error or ""), run.error
     assert fake.token not in (run.error or "")
@@ -258,9 +264,7 @@ def _remount(fake: FakePlex, albums: dict[str, FakeAlbum]) -> None:
 def test_an_unmounted_library_removes_nothing_until_an_admin_confirms(
     app: Flask, fake_plex_factory: FakePlexFactory, key_headers: dict[str, str], gone: str
 ) -> None:
-    fake = fake_plex_factory(items=ITEMS)
-    core = configure(app_core(app), fake)
-    _mirror(core)
+    fake, core = _mirrored(app_core(app), fake_plex_factory)
     before = snapshot(core)
     keys = sorted(before, key=int)
     vanished = keys if gone == "all" else keys[: ITEMS // 2 + 2]
@@ -295,9 +299,7 @@ def test_an_unmounted_library_removes_nothing_until_an_admin_confirms(
 def test_a_full_scan_with_confirm_removal_removes_at_once(
     fast_core: PlexBooksCore, fake_plex_factory: FakePlexFactory
 ) -> None:
-    fake = fake_plex_factory(items=ITEMS)
-    core = configure(fast_core, fake)
-    _mirror(core)
+    fake, core = _mirrored(fast_core, fake_plex_factory)
     keys = sorted(snapshot(core), key=int)
     _unmount(fake, keys[:20])
     summary = run_scan(core, "full", page_size=PAGE, confirm_removal=True)
@@ -307,9 +309,7 @@ def test_a_full_scan_with_confirm_removal_removes_at_once(
 def test_a_remounted_library_cancels_the_held_back_removal(
     fast_core: PlexBooksCore, fake_plex_factory: FakePlexFactory
 ) -> None:
-    fake = fake_plex_factory(items=ITEMS)
-    core = configure(fast_core, fake)
-    _mirror(core)
+    fake, core = _mirrored(fast_core, fake_plex_factory)
     before = snapshot(core)
     albums = _unmount(fake, list(before))
     assert run_scan(core, "full", page_size=PAGE)["removed"] == 0
@@ -325,9 +325,7 @@ def test_a_remounted_library_cancels_the_held_back_removal(
 def test_confirming_keeps_books_a_later_scan_saw_again(
     fast_core: PlexBooksCore, fake_plex_factory: FakePlexFactory
 ) -> None:
-    fake = fake_plex_factory(items=ITEMS)
-    core = configure(fast_core, fake)
-    _mirror(core)
+    fake, core = _mirrored(fast_core, fake_plex_factory)
     before = snapshot(core)
     keys = sorted(before, key=int)
     albums = _unmount(fake, keys)
