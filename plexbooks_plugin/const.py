@@ -32,6 +32,7 @@ class SettingKey(StrEnum):
     SECRET_KEY_FILE = "secret_key_file"
     PENDING_REMOVAL_KEYS = "pending_removal_keys"
     LIBRARY_TITLES = "library_titles"
+    PATH_WARNING = "path_warning"
 
 
 # Cluster-wide leases (rows of plexbooks_leases).

@@ -167,8 +167,9 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "secret_key_file", "the key file that encrypts the secrets (absolute path)", _parse_nonempty, public=False
         ),
-        SettingSpec("pending_removal_keys", "JSON list of the rating keys a held-back removal would delete",
+        SettingSpec("pending_removal_keys", "JSON of the rating keys each held-back removal would delete, by library",
                     _parse_nonempty, public=False),
+        SettingSpec("path_warning", "JSON of the last import Plex cannot see", _parse_nonempty, public=False),
         SettingSpec("library_titles", "JSON of the music libraries' names by id", _parse_nonempty, public=False),
     )
 }

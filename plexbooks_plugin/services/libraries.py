@@ -139,6 +139,24 @@ def library_titles(core: PlexBooksCore) -> dict[str, str]:
     return value if isinstance(value, dict) else {}
 
 
+def record_path_warning(core: PlexBooksCore, warning: dict[str, Any] | None) -> None:
+    """Remember (or clear) the last import whose folder Plex does not see, for the settings page."""
+    with core.session() as session:
+        current = repo.get_json_setting(session, SettingKey.PATH_WARNING)
+        if warning is None and current is None:
+            return
+        repo.set_json_setting(session, SettingKey.PATH_WARNING, None if warning is None else {
+            **warning, "recorded_at": repo.now().isoformat()
+        })
+
+
+def path_warning(core: PlexBooksCore) -> dict[str, Any] | None:
+    """The last import whose folder Plex does not see (host path, mapped path, suggested mapping), or None."""
+    with core.session() as session:
+        value = repo.get_json_setting(session, SettingKey.PATH_WARNING)
+    return value if isinstance(value, dict) else None
+
+
 def selected_ids(core: PlexBooksCore) -> list[str]:
     """The selected library section ids, in their stored order."""
     return split_ids(core.get_setting(SettingKey.LIBRARY_IDS))

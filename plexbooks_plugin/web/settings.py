@@ -20,7 +20,7 @@ from ..core import same_server
 from ..errors import ConfigError, PlexAuthError, PlexbooksError, PlexUnreachable, ScanRunning
 from ..scanning import start_scan
 from ..security import admin_required
-from ..services.libraries import refuse_unknown_sections, split_ids
+from ..services.libraries import path_warning, refuse_unknown_sections, split_ids
 from ..state import get_core
 from .blueprint import bp
 from .context import account_label
@@ -31,10 +31,11 @@ from .wording import field_message, settings_page_problem
 log = logging.getLogger(__name__)
 
 # The fields the settings form saves, in the order they are validated and shown.
-PLAIN_KEYS = ("plex_url", "library_ids", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
+PLAIN_KEYS = ("plex_url", "library_ids", "full_scan_hours", "recent_scan_minutes", "refresh_after_import", "path_map")
 #: A connection test answers within this many seconds whatever the server does (DESIGN.md section 7).
 CONNECTION_TEST_SECONDS = 10.0
-FORM_KEYS = ("plex_url", "plex_token", "library_ids", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
+FORM_KEYS = ("plex_url", "plex_token", *PLAIN_KEYS[1:])
+OPTIONAL_KEYS = (SettingKey.LIBRARY_IDS, SettingKey.PATH_MAP)  # an empty field clears them
 
 
 def stored_settings() -> dict[str, Any]:
@@ -95,7 +96,7 @@ def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str
             raw = "true" if form.get(key) in ("on", "true", "1") else "false"
         if key == "plex_token" and not raw:
             continue  # an empty token field keeps the stored token
-        if key == SettingKey.LIBRARY_IDS and not raw:
+        if key in OPTIONAL_KEYS and not raw:
             values[key] = None
             continue
         if key == "plex_url" and not raw:
@@ -177,6 +178,7 @@ def _render(status: int = 200, **context: Any) -> ResponseReturnValue:
         sign_in_url=url_for("plexbooks.login_settings_token"),
         signin_servers=signin_servers(),
         machine_identifier=get_core().get_setting("plex_machine_identifier"),
+        path_warning=path_warning(get_core()),
         **context,
     )
     return body, status
