@@ -27,6 +27,7 @@ from .fakeplex_fixtures import (  # noqa: F401 (fixtures)
     module_fake_plex,
     reset_fake_plex_between_tests,
 )
+from .test_cli import runner  # noqa: F401 (the CLI tests' fixture)
 from .viewkit import app_core, build_app
 
 fake = module_fake_plex(items=30, seed=4, second_audiobooks=12)
@@ -256,15 +257,9 @@ def test_an_unreachable_plex_saves_with_a_warning(core: PlexBooksCore) -> None:
 # ------------------------------------------------------------------------------ CLI
 
 
-@pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("PLEXBOOKS_SECRET_KEY", "cli-test-secret")
-    monkeypatch.delenv("PLEXBOOKS_DATABASE_URL", raising=False)
-    return CliRunner()
-
-
-def test_cli_refuses_a_movie_library_in_one_line(runner: CliRunner, database_url: str, fake: FakePlex) -> None:
+def test_cli_refuses_a_movie_library_in_one_line(
+    runner: CliRunner, database_url: str, fake: FakePlex  # noqa: F811
+) -> None:
     for key, value in (("plex_url", fake.url), ("plex_token", fake.token)):
         assert runner.invoke(main, ["config", "set", key, value, "--database-url", database_url]).exit_code == 0
     refused = runner.invoke(main, ["config", "set", "library_id", "1", "--database-url", database_url])
@@ -278,7 +273,7 @@ def test_cli_refuses_a_movie_library_in_one_line(runner: CliRunner, database_url
     assert first.output.strip() == "4"
 
 
-def test_cli_saves_unchecked_with_one_warning_line(runner: CliRunner, database_url: str) -> None:
+def test_cli_saves_unchecked_with_one_warning_line(runner: CliRunner, database_url: str) -> None:  # noqa: F811
     result = runner.invoke(main, ["config", "set", "library_id", "5", "--database-url", database_url])
     assert result.exit_code == 0
     lines = result.output.strip().splitlines()
@@ -288,7 +283,7 @@ def test_cli_saves_unchecked_with_one_warning_line(runner: CliRunner, database_u
 
 
 def test_library_list_filters_by_library(
-    runner: CliRunner, database_url: str, two: PlexBooksCore
+    runner: CliRunner, database_url: str, two: PlexBooksCore  # noqa: F811
 ) -> None:
     run_scan(two, "full")
     result = runner.invoke(main, ["library", "list", "--json", "--library", "5", "--database-url", database_url])
@@ -355,3 +350,13 @@ def test_the_audiobook_hint() -> None:
     assert audiobook_hint(section, long_tracks([200_000] * 10)) == "music"
     assert audiobook_hint(section, long_tracks([])) == "music"
     assert audiobook_hint(PlexSection("9", "S", "artist", agent="com.plexapp.agents.none")) == "unknown"
+
+
+def test_the_scan_page_says_a_held_removal_is_of_an_unchecked_library(app: Flask, admin: FlaskClient) -> None:
+    core = app_core(app)
+    run_scan(core, "full")
+    core.set_setting("library_ids", "4")
+    run_scan(core, "full")
+    page = admin.get("/plexbooks/scan").get_data(as_text=True)
+    assert "12 books belong to libraries that are no longer selected in Settings" in page
+    assert "Remove 12 books" in page
