@@ -258,7 +258,18 @@ SCHEMAS: dict[str, Any] = {
     },
     "HookResult": {
         "type": "object", "required": ["request_id", "status"],
-        "properties": {"request_id": {"type": "string"}, "status": {"type": "string"}},
+        "properties": {
+            "request_id": {"type": "string"}, "status": {"type": "string"}, "created": {"type": "boolean"},
+            "refresh": {"type": "string", "description": "`requested`, `skipped` or `failed: ...`"},
+            "refresh_scope": {"type": "string", "enum": ["folder", "section"],
+                              "description": "one folder, or whole libraries when Plex does not see the folder"},
+            "refresh_path": {"type": "string", "description": "the folder as Plex sees it (after `path_map`)"},
+            "refresh_sections": {"type": "array", "items": {"type": "string"}},
+            "path_warning": {"type": "string"}, "suggested_path_map": _nullable("string"),
+            "ignored_files": {"type": "array", "items": {"type": "string"},
+                              "description": "the imported files, all of kinds Plex music libraries skip"},
+            "files_warning": {"type": "string"},
+        },
     },
     "ConnectionTest": {
         "type": "object",
