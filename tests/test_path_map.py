@@ -149,3 +149,18 @@ def test_plan_and_suggestion() -> None:
     assert suggest_mapping("/A/B", ["/data"]) is None
     assert only_ignored_files(["a.mp4", "b.M4V", "c.jpg"]) == ["a.mp4", "b.M4V"]
     assert only_ignored_files(["a.mp4", "b.mp3"]) == [] and only_ignored_files(["c.jpg"]) == []
+
+
+def test_a_hook_survives_a_failing_path_warning_record(
+    core: PlexBooksCore, fake: FakePlex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Hooks arriving together race to insert the warning row (PostgreSQL: a unique violation).
+    configure(core, fake, libraries="4")
+    from plexbooks_plugin.services import libraries
+
+    def collide(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(libraries.repo, "set_json_setting", collide)
+    result = organize(core, HOST_BOOK)
+    assert result["status"] == "downloaded" and result["refresh_scope"] == "section" and "error" not in result

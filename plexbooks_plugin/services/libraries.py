@@ -140,14 +140,18 @@ def library_titles(core: PlexBooksCore) -> dict[str, str]:
 
 
 def record_path_warning(core: PlexBooksCore, warning: dict[str, Any] | None) -> None:
-    """Remember (or clear) the last import whose folder Plex does not see, for the settings page."""
-    with core.session() as session:
-        current = repo.get_json_setting(session, SettingKey.PATH_WARNING)
-        if warning is None and current is None:
-            return
-        repo.set_json_setting(session, SettingKey.PATH_WARNING, None if warning is None else {
-            **warning, "recorded_at": repo.now().isoformat()
-        })
+    """Remember (or clear) the last import whose folder Plex does not see, for the settings page; never raises."""
+    try:
+        with core.session() as session:
+            current = repo.get_json_setting(session, SettingKey.PATH_WARNING)
+            if isinstance(current, dict):
+                current = {k: v for k, v in current.items() if k != "recorded_at"}
+            if current == warning:
+                return  # nothing new: hooks arriving together do not all rewrite the row
+            stored = None if warning is None else {**warning, "recorded_at": repo.now().isoformat()}
+            repo.set_json_setting(session, SettingKey.PATH_WARNING, stored)
+    except Exception as err:  # only a hint for the settings page: the hook's own result already says it
+        log.info("could not record the path warning: %s", err)
 
 
 def path_warning(core: PlexBooksCore) -> dict[str, Any] | None:
