@@ -261,6 +261,7 @@ SCHEMAS: dict[str, Any] = {
         "properties": {
             "request_id": {"type": "string"}, "status": {"type": "string"}, "created": {"type": "boolean"},
             "refresh": {"type": "string", "description": "`requested`, `skipped` or `failed: ...`"},
+            "refresh_error": {"type": "string", "description": "why the refresh failed (the request is kept)"},
             "refresh_scope": {"type": "string", "enum": ["folder", "section"],
                               "description": "one folder, or whole libraries when Plex does not see the folder"},
             "refresh_path": {"type": "string", "description": "the folder as Plex sees it (after `path_map`)"},
