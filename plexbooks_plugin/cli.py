@@ -15,7 +15,7 @@ import click
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import store as repo
-from .const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL
+from .const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, SettingKey
 from .core import PlexBooksCore
 from .crypto import mask
 from .db import Database, resolve_database_url
@@ -24,7 +24,8 @@ from .keys import key_sources, secret_box, sqlite_file, user_config_dir
 from .plex.redact import error_line
 from .public_json import library_item_json, request_json
 from .scanning import run_scan
-from .settings import PUBLIC_KEYS, SPECS, SettingSpec, spec_for
+from .services.libraries import save_library_ids
+from .settings import PUBLIC_KEYS, SPECS, SettingSpec, spec_for, validate
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -211,7 +212,12 @@ def config_set(key: str, value: str, database_url: str | None) -> None:
     if not spec.public:
         raise ConfigError(f"{key} is managed by plexbooks; known settings: {', '.join(PUBLIC_KEYS)}")
     core = open_core(database_url, writer=True)
-    core.set_setting(key, value)
+    if (spec.alias_of or key) == SettingKey.LIBRARY_IDS:
+        warning = save_library_ids(core, key, value)
+        if warning:
+            click.echo(f"plexbooks: warning: {warning}", err=True)
+    else:
+        core.set_setting(key, value)
     shown = mask(value) if spec.secret else core.get_setting(key)
     click.echo(f"{key} = {shown}")
 
@@ -252,13 +258,16 @@ def library() -> None:
 
 @library.command("list")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON array.")
+@click.option("--library", "section_id", default=None, metavar="ID", help="Only the books of this library section.")
 @database_option
 @one_line_errors
-def library_list(as_json: bool, database_url: str | None) -> None:
+def library_list(as_json: bool, section_id: str | None, database_url: str | None) -> None:
     """List the mirrored audiobooks."""
+    if section_id is not None:
+        section_id = validate(SettingKey.LIBRARY_ID, section_id)
     core = open_core(database_url, writer=False)
     with core.session() as session:
-        items = [library_item_json(item) for item in repo.iter_library(session)]
+        items = [library_item_json(item) for item in repo.iter_library(session, section_id=section_id)]
     _echo_items(items, as_json, lambda item: f"{item['rating_key']:>8}  {item['title']}  -  {item['author'] or '?'}")
     if not as_json:
         click.echo(f"{len(items)} books", err=True)

@@ -11,7 +11,9 @@ class SettingKey(StrEnum):
 
     PLEX_URL = "plex_url"
     PLEX_TOKEN = "plex_token"
-    LIBRARY_ID = "library_id"
+    LIBRARY_IDS = "library_ids"
+    LIBRARY_ID = "library_id"  # the one-library alias of library_ids (and the key older installs stored)
+    PATH_MAP = "path_map"
     FULL_SCAN_HOURS = "full_scan_hours"
     RECENT_SCAN_MINUTES = "recent_scan_minutes"
     REFRESH_AFTER_IMPORT = "refresh_after_import"
@@ -30,6 +32,8 @@ class SettingKey(StrEnum):
     DEMO_DATABASE = "demo_database"
     SECRET_KEY_FILE = "secret_key_file"
     PENDING_REMOVAL_KEYS = "pending_removal_keys"
+    LIBRARY_TITLES = "library_titles"
+    PATH_WARNING = "path_warning"
 
 
 # Cluster-wide leases (rows of plexbooks_leases).

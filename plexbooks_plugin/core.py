@@ -167,12 +167,13 @@ class PlexBooksCore:
             session=self.http_session, timeout=self.plex_timeout,
         )
 
-    def library_section(self) -> str:
-        """Return the configured library section id."""
-        section = self.get_setting(SettingKey.LIBRARY_ID)
-        if not section:
+    def library_sections(self) -> list[str]:
+        """Return the selected library section ids (at least one, else ConfigError)."""
+        value = self.get_setting(SettingKey.LIBRARY_IDS)
+        sections = [part for part in (value or "").split(",") if part]
+        if not sections:
             raise ConfigError("no audiobook library is selected yet: pick one in Settings")
-        return section
+        return sections
 
     # -- matching index ---------------------------------------------------
 

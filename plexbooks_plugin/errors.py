@@ -60,6 +60,10 @@ class PlexNotFound(PlexHTTPError):
     """Plex answered 404: the item, section or pin does not exist (any more)."""
 
 
+class HomePinRefused(PlexbooksError):
+    """plex.tv refused to switch to a Plex Home profile: its PIN is missing or wrong."""
+
+
 class PinExpired(PlexbooksError):
     """The sign-in PIN is unknown to plex.tv or has expired (plex.tv answered 404)."""
 

@@ -21,7 +21,10 @@ from flask import current_app, has_app_context
 from . import store as repo
 from .const import SettingKey
 from .plex.redact import error_line
+from .services.libraries import record_path_warning, split_ids
+from .services.paths import map_path, only_ignored_files, plan_refresh, suggest_mapping
 from .services.reconcile import refresh_catalog
+from .settings import parse_path_map
 
 if TYPE_CHECKING:
     from .core import PlexBooksCore
@@ -110,21 +113,62 @@ def on_download_organized(
 
 
 def _request_refresh(core: PlexBooksCore, path: str | None) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    ignored = _ignored_files(path)
+    if ignored:
+        names = ", ".join(posixpath.basename(name.replace("\\", "/")) for name in ignored[:5])
+        result["ignored_files"] = ignored[:20]
+        result["files_warning"] = (
+            f"Plex music libraries ignore these files ({names}): convert them to .m4b or .mp3, "
+            "or the book never shows up in Plex"
+        )
+        log.warning("imported folder %s holds only files Plex music libraries ignore: %s", path, names)
     try:
         enabled = core.get_setting(SettingKey.REFRESH_AFTER_IMPORT) == "true"
         folder = refresh_folder(path)
-        section = core.get_setting(SettingKey.LIBRARY_ID)
-        if not enabled or folder is None or not section or not core.plex_configured():
-            return {"refresh": "skipped"}
+        selected = split_ids(core.get_setting(SettingKey.LIBRARY_IDS))
+        if not enabled or folder is None or not selected or not core.plex_configured():
+            return {"refresh": "skipped", **result}
+        plex_folder = map_path(folder, parse_path_map(core.get_setting(SettingKey.PATH_MAP) or ""))
         with core.plex_client() as client:
-            client.refresh(section, path=folder)
+            locations = {s.id: s.locations for s in client.music_sections() if s.id in selected}
+            plan = plan_refresh(plex_folder, locations, selected)
+            for section in plan.sections:
+                client.refresh(section, path=plan.path)
     except Exception as err:
         message = error_line(err)
         log.warning("could not ask Plex to refresh %s: %s", path, message)
         # The request is marked downloaded all the same: the next full scan finds the book.
-        return {"refresh": f"failed: {message}", "refresh_error": message}
-    log.info("asked Plex to refresh folder %s of section %s", folder, section)
-    return {"refresh": "requested", "refresh_path": folder}
+        return {"refresh": f"failed: {message}", "refresh_error": message, **result}
+    result.update(refresh="requested", refresh_scope=plan.scope, refresh_sections=list(plan.sections))
+    if plan.path is not None:
+        log.info("asked Plex to refresh folder %s of section %s", plan.path, plan.sections[0])
+        result["refresh_path"] = plan.path
+        record_path_warning(core, None)
+        return result
+    warning = (
+        f"Plex does not see {plex_folder} in the selected libraries' folders, so the whole "
+        f"librar{'y' if len(plan.sections) == 1 else 'ies'} {', '.join(plan.sections)} "
+        "will be scanned; set path_map so plexbooks can name the folder"
+    )
+    suggestion = suggest_mapping(folder, [f for s in plan.sections for f in locations.get(s, ())])
+    log.warning("%s (suggested path_map: %s)", warning, suggestion or "none")
+    result.update(path_warning=warning, suggested_path_map=suggestion)
+    record_path_warning(core, {"host_path": folder, "plex_path": plex_folder, "suggestion": suggestion})
+    return result
+
+
+def _ignored_files(path: str | None) -> list[str]:
+    """The imported files when all of them are kinds Plex music libraries skip (judged only where visible)."""
+    if not path or not path.strip():
+        return []
+    path = path.strip()
+    try:
+        if os.path.isdir(path):
+            return only_ignored_files(sorted(os.listdir(path))[:1000])
+    except OSError:
+        return []
+    return only_ignored_files([path])
 
 
 def on_request_status(

@@ -11,6 +11,7 @@ def library_item_json(item: LibraryItem) -> dict[str, Any]:
     """The fields of a library item in GET /api/library and `library list --json`."""
     return {
         "rating_key": item.rating_key,
+        "section_id": item.section_id,
         "guid": item.guid,
         "title": item.title,
         "author": item.author,

@@ -44,6 +44,61 @@ def _parse_webhook_url(value: str) -> str:
     return value
 
 
+def _parse_section_ids(value: str) -> str:
+    """Comma-separated Plex section ids (digits), duplicates dropped, order kept."""
+    ids = [part.strip() for part in value.split(",") if part.strip()]
+    if not ids:
+        raise ConfigError("at least one library section id is required, e.g. 5 or 5,7")
+    bad = [part for part in ids if not (part.isascii() and part.isdigit())]
+    if bad:
+        raise ConfigError(f"a library section id is a number, got {bad[0]!r}")
+    return ",".join(dict.fromkeys(str(int(part)) for part in ids))
+
+
+def _parse_section_id(value: str) -> str:
+    ids = _parse_section_ids(value)
+    if "," in ids:
+        raise ConfigError("library_id takes one id; use library_ids for several")
+    return ids
+
+
+def parse_path_map(value: str) -> list[tuple[str, str]]:
+    """Read `HOST_PREFIX=PLEX_PREFIX;...` into (host, plex) prefix pairs, longest host prefix first."""
+    pairs: list[tuple[str, str]] = []
+    for entry in value.split(";"):
+        if not entry.strip():
+            continue
+        host, sep, plex = entry.partition("=")
+        host, plex = host.strip(), plex.strip()
+        if not sep or not host or not plex:
+            raise ConfigError(f"expected HOST_PREFIX=PLEX_PREFIX pairs separated by ';', got {entry.strip()!r}")
+        if "=" in plex:
+            raise ConfigError(f"one '=' per pair, got {entry.strip()!r}")
+        if not _absolute(host) or not _absolute(plex):
+            raise ConfigError(f"both prefixes must be absolute paths, got {entry.strip()!r}")
+        pairs.append((_trim(host), _trim(plex)))
+    hosts = [host for host, _ in pairs]
+    if len(set(hosts)) != len(hosts):
+        raise ConfigError("a host prefix appears twice")
+    return sorted(pairs, key=lambda pair: -len(pair[0]))
+
+
+def _absolute(path: str) -> bool:
+    return path.startswith(("/", "\\")) or (len(path) > 2 and path[1] == ":" and path[2] in "/\\")
+
+
+def _trim(path: str) -> str:
+    return path.rstrip("/\\") or path[:1]
+
+
+def _parse_path_map(value: str) -> str:
+    if not value.strip():
+        raise ConfigError("a value is required (clear it with an empty form field)")
+    entries = [entry.strip() for entry in value.split(";") if entry.strip()]
+    parse_path_map(value)
+    return ";".join(entries)
+
+
 def _parse_bool(value: str) -> str:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -63,6 +118,7 @@ class SettingSpec:
     default: str | None = None
     secret: bool = False
     public: bool = True  # settable from the CLI and the settings page
+    alias_of: str | None = None  # another name of that setting (reads give its first value)
 
 
 SPECS: dict[str, SettingSpec] = {
@@ -70,7 +126,17 @@ SPECS: dict[str, SettingSpec] = {
     for spec in (
         SettingSpec("plex_url", "Plex Media Server URL, e.g. http://192.168.1.10:32400", _parse_url),
         SettingSpec("plex_token", "Plex token with access to the server", _parse_nonempty, secret=True),
-        SettingSpec("library_id", "section id of the audiobook (music-type) library", _parse_nonempty),
+        SettingSpec(
+            "library_ids", "comma-separated section ids of the audiobook (music-type) libraries, e.g. 5,7",
+            _parse_section_ids,
+        ),
+        SettingSpec(
+            "library_id", "one library's section id (alias of library_ids)", _parse_section_id, alias_of="library_ids"
+        ),
+        SettingSpec(
+            "path_map", "host-to-Plex path prefixes, e.g. /downloads/books=/data/audiobooks (pairs separated by ;)",
+            _parse_path_map,
+        ),
         SettingSpec("full_scan_hours", "hours between full scans", _positive_number(0.1, 24 * 7, "hours"), "6"),
         SettingSpec(
             "recent_scan_minutes",
@@ -103,12 +169,14 @@ SPECS: dict[str, SettingSpec] = {
         SettingSpec(
             "secret_key_file", "the key file that encrypts the secrets (absolute path)", _parse_nonempty, public=False
         ),
-        SettingSpec("pending_removal_keys", "JSON list of the rating keys a held-back removal would delete",
+        SettingSpec("pending_removal_keys", "JSON of the rating keys each held-back removal would delete, by library",
                     _parse_nonempty, public=False),
+        SettingSpec("path_warning", "JSON of the last import Plex cannot see", _parse_nonempty, public=False),
+        SettingSpec("library_titles", "JSON of the music libraries' names by id", _parse_nonempty, public=False),
     )
 }
 
-PUBLIC_KEYS = tuple(key for key, spec in SPECS.items() if spec.public)
+PUBLIC_KEYS = tuple(key for key, spec in SPECS.items() if spec.public and spec.alias_of is None)
 SECRET_KEYS = tuple(key for key, spec in SPECS.items() if spec.secret)
 
 

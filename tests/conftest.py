@@ -137,6 +137,9 @@ def make_app(database_url: str, instance_path: Path, **config: Any) -> Any:
     from plexbooks_plugin import PlexBooks
 
     app = Flask("testhost", instance_path=str(instance_path))
+    # The emulator's owner is a Plex Home: tests that sign accounts in directly keep the profile picker
+    # off; the Plex Home tests (test_home_signin.py) turn it on.
+    config.setdefault("PLEXBOOKS_HOME_PROFILES", False)
     app.config.update({
         "TESTING": True,
         "SECRET_KEY": TEST_SECRET,

@@ -18,7 +18,7 @@ from plexbooks_plugin.fakeplex import FakePlex
 from .fakeplex_fixtures import FakePlexFactory, configure_core, fake_plex_factory  # noqa: F401
 from .viewkit import API_KEY, add_books, app_core, book, build_app, csrf_from_page, set_api_key, sign_in_as
 
-LIBRARY_KEYS = {"rating_key", "guid", "title", "author", "narrator", "year", "asin", "duration"}
+LIBRARY_KEYS = {"rating_key", "section_id", "guid", "title", "author", "narrator", "year", "asin", "duration"}
 RESULT_KEYS = {"available", "rating_key", "score", "matched_by"}
 
 
@@ -259,7 +259,8 @@ def test_library_lists_items_with_the_contract_fields(user: FlaskClient, library
     assert all(set(item) == LIBRARY_KEYS for item in body["items"])
     tenant = next(i for i in body["items"] if i["rating_key"] == "101")
     assert tenant == {
-        "rating_key": "101", "guid": "plex://album/101", "title": "The Tenant", "author": "Freida McFadden",
+        "rating_key": "101", "section_id": "7", "guid": "plex://album/101", "title": "The Tenant",
+        "author": "Freida McFadden",
         "narrator": None, "year": 2024, "asin": "B0CW1M3HWK", "duration": 40_000_000_000,
     }
 

@@ -614,6 +614,7 @@ def _host_with_login(database_url: str, tmp_path: Path, fake: FakePlex, *, csrf:
     host.config.update(
         TESTING=True, SECRET_KEY="host-secret", PLEXBOOKS_DATABASE_URL=database_url, PLEXBOOKS_SCHEDULER=False,
         PLEXBOOKS_PLEX_TV_URL=fake.url, PLEXBOOKS_PLEX_APP_URL=fake.url, PLEXBOOKS_PIN_POLL_SECONDS=0.3,
+        PLEXBOOKS_HOME_PROFILES=False,  # the emulator owner is a Plex Home; the picker is tested apart
     )
     manager = LoginManager(host)
     manager.login_view = "host_login"

@@ -90,7 +90,7 @@ def test_library_list_json(runner: CliRunner, database_url: str, core) -> None: 
     assert result.exit_code == 0, result.output
     items = json.loads(result.output)
     assert items == [{
-        "rating_key": "10", "guid": "plex://album/a", "title": "Dune", "author": "Frank Herbert",
+        "rating_key": "10", "section_id": "7", "guid": "plex://album/a", "title": "Dune", "author": "Frank Herbert",
         "narrator": None, "year": 1965, "asin": "B002V1OF70", "duration": 2**33,
     }]
 

@@ -48,7 +48,7 @@ def test_download_organized_marks_downloaded_and_refreshes_that_folder(
     result = organize(plex_core, path=FOLDER + "/01 - Opening.m4b")
     assert result == {
         "request_id": "host-1", "status": "downloaded", "created": True, "refresh": "requested",
-        "refresh_path": FOLDER,
+        "refresh_path": FOLDER, "refresh_scope": "folder", "refresh_sections": [str(fake_plex.music_section_id)],
     }
     request = tracked(plex_core)
     assert request is not None and request.status == "downloaded" and request.asin == "B00TESTASN"

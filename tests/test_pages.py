@@ -187,7 +187,7 @@ def test_test_connection_without_javascript_lists_music_libraries(admin: FlaskCl
     assert response.status_code == 200
     page = html_of(response)
     assert "Connected." in page and "Fake Plex" in page
-    assert f'name="library_id" value="{plex.music_section_id}"' in page
+    assert f'name="library_ids" value="{plex.music_section_id}"' in page
     assert "40 albums" in page
     assert plex.token not in page
 

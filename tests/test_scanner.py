@@ -229,11 +229,13 @@ def test_existing_row_that_cannot_be_rewritten_is_kept(plex_core: PlexBooksCore,
     assert rows(plex_core)[key].title == old_title  # kept as it was, not deleted as unseen
 
 
-def test_rows_of_a_previous_section_are_dropped(plex_core: PlexBooksCore) -> None:
+def test_rows_of_a_previous_section_are_dropped_once_confirmed(plex_core: PlexBooksCore) -> None:
     with plex_core.session() as session:
         repo.upsert_library_page(session, "999", [PlexAudiobook("1", "local://1", "Old Library Book")], None)
     summary = run_scan(plex_core, "full")
-    assert summary["removed"] == 1
+    assert summary["removed"] == 0 and "no longer selected (999)" in summary["warning"]
+    assert any(row.section_id == "999" for row in rows(plex_core).values())  # held back like a shrink
+    assert confirm_pending_removal(plex_core) == 1
     assert all(row.section_id != "999" for row in rows(plex_core).values())
 
 

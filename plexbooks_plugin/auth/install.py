@@ -102,6 +102,7 @@ def install_token_redaction(extra_handlers: Iterable[logging.Handler] = ()) -> T
 def init_auth(app: Flask, state: PlexBooksState) -> None:
     """Install sign-in on `app`: CSRF for the blueprint, cookie flags, rate limit, log redaction."""
     app.config.setdefault("PLEXBOOKS_PIN_POLL_SECONDS", 3.0)
+    app.config.setdefault("PLEXBOOKS_HOME_PROFILES", True)  # "Who is this?" after a Plex Home account signs in
     app.config.setdefault("PLEXBOOKS_PIN_POLL_INTERVAL", 1.0)
     app.config.setdefault("PLEXBOOKS_LOGIN_RATE_LIMIT", "10/minute")
     rate = security.parse_rate(app.config["PLEXBOOKS_LOGIN_RATE_LIMIT"])

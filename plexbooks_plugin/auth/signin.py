@@ -35,6 +35,7 @@ from ..plex.plextv import PinExpired, PlexAccount, PlexResource, PlexTV
 from ..signals import user_signed_in
 from ..state import get_state
 from . import problems
+from .home_stash import forget_home, stash_home
 from .problems import SigninPending, SigninProblem, plextv_call
 from .roles import first_run_role, server_role
 from .servers import forget_servers, stash_servers
@@ -52,8 +53,9 @@ class SigninResult:
     """Where to send the browser once the callback succeeded."""
 
     redirect_to: str
-    role: str | None  # None when the flow only fetched servers for an already signed-in admin
+    role: str | None  # None when the flow only fetched servers, or a Home profile is still to be picked
     first_run: bool = False
+    pick_profile: bool = False  # a Plex Home account: "Who is this?" comes next
 
 
 def settings_url() -> str:
@@ -131,9 +133,10 @@ def _pending_for(pin_param: str | None) -> dict[str, Any]:
 
 
 def forget_signin() -> None:
-    """Sign this browser out of plexbooks and drop its pending PIN and stashed servers (on logout)."""
+    """Sign this browser out of plexbooks and drop its pending PIN, stashed servers and Home (on logout)."""
     session.pop(PIN_SESSION_KEY, None)
     forget_servers(get_state())
+    forget_home(get_state())
     forget_user()
 
 
@@ -164,19 +167,26 @@ def complete_signin(pin_param: str | None) -> SigninResult:
         return SigninResult(redirect_to=settings_url(), role=None)
     if not plex_url:
         role = _first_run_role(core, account)
-        _sign_in(core, account, role, token)
+        sign_in(core, account, role, token)
         stash_servers(state, resources)
         log.info("first-run sign-in: %s is the plexbooks admin until a server is configured", account.username)
         return SigninResult(redirect_to=settings_url(), role=role, first_run=True)
     if purpose == PURPOSE_SETTINGS:
         raise problems.admins_only()
-    role = _server_access_role(core, plex_url, token, account, resources)
-    _sign_in(core, account, role, token)
+    if account.home and account.home_size > 1 and current_app.config.get("PLEXBOOKS_HOME_PROFILES", True):
+        profiles = plextv_call(lambda: plextv.home_users(token))
+        if len(profiles) > 1:
+            stash_home(state, token, profiles, next_url)
+            log.info("%s belongs to a Plex Home of %d profiles: asking who is signing in", account.username,
+                     len(profiles))
+            return SigninResult(redirect_to=url_for("plexbooks.login_profile"), role=None, pick_profile=True)
+    role = server_access_role(core, plex_url, token, account, resources)
+    sign_in(core, account, role, token)
     log.info("signed in %s as %s", account.username, role)
     return SigninResult(redirect_to=next_url or default_after_login(), role=role)
 
 
-def _server_access_role(
+def server_access_role(
     core: PlexBooksCore, plex_url: str, token: str, account: PlexAccount, resources: list[PlexResource]
 ) -> str:
     """Apply the role rule to the configured server; refuse an account without access."""
@@ -200,7 +210,7 @@ def _first_run_role(core: PlexBooksCore, account: PlexAccount) -> str:
     return role
 
 
-def _sign_in(core: PlexBooksCore, account: PlexAccount, role: str, token: str) -> PlexbooksUser:
+def sign_in(core: PlexBooksCore, account: PlexAccount, role: str, token: str) -> PlexbooksUser:
     """Record the account, sign it in to plexbooks in this browser and tell the host.
 
     The plex.tv token is kept (encrypted) only with the new session, for the daily access re-check.

@@ -29,9 +29,11 @@ class DemoServer:
         database_url: str | None = None,
         instance_path: str | Path | None = None,
         scheduler: bool = True,
+        second_audiobooks: int = 0,
         **config: Any,
     ) -> None:
         self.items = items
+        self.second_audiobooks = second_audiobooks  # books of the emulator's "Kids Audiobooks" (0: no such library)
         self.seed = seed
         self.instance_path = Path(instance_path or demo_home()).resolve()
         self.database_url = demo_database_url(database_url, self.instance_path)
@@ -51,7 +53,9 @@ class DemoServer:
 
     def start(self, port: int = 5055, host: str = "127.0.0.1", plex_port: int = 0) -> DemoServer:
         """Start the emulator on `plex_port`, build the host, and serve it on `host:port` (0: any free port)."""
-        self.plex = FakePlex(items=self.items, seed=self.seed).start(port=plex_port)
+        self.plex = FakePlex(
+            items=self.items, seed=self.seed, second_audiobooks=self.second_audiobooks
+        ).start(port=plex_port)
         try:
             self.app = create_demo_app(
                 self.plex, database_url=self.database_url, instance_path=self.instance_path,

@@ -32,6 +32,7 @@ from .transport import HttpResult, Remote
 log = logging.getLogger("plexbooks.plex.client")
 
 ALBUM_TYPE = 9  # Plex metadata type numbers: 8 artist, 9 album, 10 track
+TRACK_TYPE = 10
 MAX_THUMB_BYTES = 20 * 1024 * 1024
 # More items than any audiobook library holds: a listing past this is a server gone wrong.
 MAX_LISTING_ITEMS = 5_000_000
@@ -203,6 +204,15 @@ class PlexClient(PlexHTTPClient):
             if total is None or (total == 0 and items_of(container)):
                 total = len(items_of(container))
         return total
+
+    def track_durations(self, section_id: str | int, sample: int = 20) -> list[int]:
+        """Durations (ms) of the first `sample` tracks of a section: chapters run long, songs short."""
+        container = self._container(
+            f"/library/sections/{_seg(section_id)}/all",
+            {"type": TRACK_TYPE, "X-Plex-Container-Start": 0, "X-Plex-Container-Size": sample},
+        )
+        entries = [entry for entry in items_of(container)[:sample] if isinstance(entry, Mapping)]
+        return [d for d in (as_int(entry.get("duration")) for entry in entries) if d is not None]
 
     # ------------------------------------------------------------------------------ albums
 

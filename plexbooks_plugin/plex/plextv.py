@@ -11,11 +11,11 @@ import requests
 
 from .._version import __version__
 from ..const import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL
-from ..errors import PinExpired, PlexResponseError
+from ..errors import HomePinRefused, PinExpired, PlexAuthError, PlexResponseError
 from . import transport
 from .base import PlexHTTPClient
 from .parsing import as_int, as_str
-from .records import Connection, Pin, PlexAccount, PlexResource
+from .records import Connection, HomeProfile, Pin, PlexAccount, PlexResource
 from .transport import PlexNotFound, Remote
 
 
@@ -126,18 +126,39 @@ class PlexTV(PlexHTTPClient):
 
     def user(self, token: str) -> PlexAccount:
         """The account a token belongs to (GET /api/v2/user)."""
-        data = self._request("GET", "/api/v2/user", token=token)
-        if not isinstance(data, dict) or as_int(data.get("id")) is None:
-            raise PlexResponseError(f"{self.remote.label} sent no account for /api/v2/user")
-        username = as_str(data.get("username")) or as_str(data.get("title")) or ""
-        return PlexAccount(
-            id=int(data["id"]),
-            uuid=as_str(data.get("uuid")) or "",
-            username=username,
-            email=as_str(data.get("email")),
-            thumb=as_str(data.get("thumb")),
-            title=as_str(data.get("title")),
-        )
+        return _account(self._request("GET", "/api/v2/user", token=token), "/api/v2/user", self.remote.label)
+
+    def home_users(self, token: str) -> list[HomeProfile]:
+        """The profiles of the account's Plex Home (GET /api/v2/home/users), the Home's admin first."""
+        data = self._request("GET", "/api/v2/home/users", token=token)
+        users = data.get("users") if isinstance(data, dict) else None
+        if not isinstance(users, list):
+            raise PlexResponseError(f"{self.remote.label} sent no Home profiles for /api/v2/home/users")
+        profiles = [
+            HomeProfile(
+                id=int(entry["id"]), uuid=str(entry["uuid"]), title=as_str(entry.get("title")) or "Profile",
+                admin=entry.get("admin") is True, protected=entry.get("protected") is True,
+                restricted=entry.get("restricted") is True, thumb=as_str(entry.get("thumb")),
+            )
+            for entry in users
+            if isinstance(entry, dict) and as_int(entry.get("id")) is not None and as_str(entry.get("uuid"))
+        ]
+        return sorted(profiles, key=lambda p: not p.admin)
+
+    def switch_home_user(self, token: str, uuid: str, pin: str | None = None) -> tuple[PlexAccount, str]:
+        """Switch to a Home profile (POST .../switch); return its account and its own token.
+
+        Raises HomePinRefused when plex.tv wants the profile's PIN (missing or wrong).
+        """
+        path = f"/api/v2/home/users/{quote(uuid, safe='')}/switch"
+        try:
+            data = self._request("POST", path, params={"pin": pin} if pin else None, token=token)
+        except PlexAuthError as err:
+            raise HomePinRefused("plex.tv refused the switch: the profile's PIN is missing or wrong") from err
+        profile_token = as_str(data.get("authToken")) if isinstance(data, dict) else None
+        if not profile_token:
+            raise PlexResponseError(f"{self.remote.label} sent no profile token for the Home switch")
+        return _account(data, path, self.remote.label), profile_token
 
     def resources(self, token: str) -> list[PlexResource]:
         """The servers and devices the account can reach, with connections and per-resource tokens."""
@@ -171,6 +192,23 @@ class PlexTV(PlexHTTPClient):
                 )
             )
         return resources
+
+
+def _account(data: Any, path: str, label: str) -> PlexAccount:
+    """An account from /api/v2/user (or a Home switch, which answers the same shape)."""
+    if not isinstance(data, dict) or as_int(data.get("id")) is None:
+        raise PlexResponseError(f"{label} sent no account for {path}")
+    return PlexAccount(
+        id=int(data["id"]),
+        uuid=as_str(data.get("uuid")) or "",
+        username=as_str(data.get("username")) or as_str(data.get("title")) or "",
+        email=as_str(data.get("email")),
+        thumb=as_str(data.get("thumb")),
+        title=as_str(data.get("title")),
+        home=data.get("home") is True,
+        home_size=as_int(data.get("homeSize")) or 1,
+        home_admin=data.get("homeAdmin") is True,
+    )
 
 
 def _connection(data: dict[str, Any]) -> Connection:

@@ -26,6 +26,22 @@ class PlexAccount:
     email: str | None = None
     thumb: str | None = None
     title: str | None = None
+    home: bool = False  # a member of a Plex Home
+    home_size: int = 1
+    home_admin: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class HomeProfile:
+    """One profile of a Plex Home (`/api/v2/home/users`): the Home's admin, a member, or a managed profile."""
+
+    id: int
+    uuid: str
+    title: str
+    admin: bool = False
+    protected: bool = False  # switching to it needs the profile's PIN
+    restricted: bool = False  # a managed profile (no plex.tv login of its own)
+    thumb: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

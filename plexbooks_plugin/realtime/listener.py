@@ -57,7 +57,7 @@ def listener_config(core: PlexBooksCore) -> ListenerConfig | None:
     """The connection settings, or None while realtime is off or Plex or the library is not configured."""
     if (core.get_setting(SettingKey.REALTIME) or "true") != "true" or not core.plex_configured():
         return None
-    sections = frozenset(s.strip() for s in (core.get_setting(SettingKey.LIBRARY_ID) or "").split(",") if s.strip())
+    sections = frozenset(s.strip() for s in (core.get_setting(SettingKey.LIBRARY_IDS) or "").split(",") if s.strip())
     if not sections:
         return None
     return ListenerConfig(core.get_setting(SettingKey.PLEX_URL) or "", core.get_setting(SettingKey.PLEX_TOKEN) or "",

@@ -39,6 +39,7 @@ class Job:
     client: Any  # plex.client.PlexClient
     lease_ttl: timedelta
     secrets: tuple[str, ...] = ()
+    sections: tuple[str, ...] = ()  # every selected library; `section` is the one being scanned
 
 
 @dataclass

@@ -1,9 +1,10 @@
 """The recently-added poll: every album added or changed since the last poll, by filtered queries.
 
-Two queries per section, since Plex ANDs the filters of one query: `addedAt>>=` (new albums, however
-many: a 5,000-book import is paged through) and `updatedAt>>=` with `addedAt<<=` (metadata corrections
-of older albums: a fixed match changes the title or author without adding anything), each from its own
-watermark minus a margin; the two never return the same album.
+Every selected library is polled in turn, from its own watermarks. Two queries per library, since Plex
+ANDs the filters of one query: `addedAt>>=` (new albums, however many: a 5,000-book import is paged
+through) and `updatedAt>>=` with `addedAt<<=` (metadata corrections of older albums: a fixed match
+changes the title or author without adding anything), each from its own watermark minus a margin;
+the two never return the same album.
 The very first poll (no watermark, nothing mirrored) reads only the newest page: the full scan
 mirrors the rest.
 """
@@ -11,12 +12,12 @@ mirrors the rest.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .. import store as repo
 from ..const import SettingKey
 from ..records import PlexAudiobook, PlexPage
-from ..services.watermark import filter_since, format_watermark, newest_stamp, parse_watermark
+from ..services.watermark import filter_since, merge_watermark, newest_stamp, parse_watermark
 from .job import Counts, Job, Throttle, checkpoint, fence, store_page
 
 RECENT_PAGE_SIZE = 10  # the first poll's one page of newest albums
@@ -36,7 +37,16 @@ class _Poll:
 
 
 def recent_scan(job: Job, counts: Counts) -> None:
-    """Mirror the albums added or changed since the watermarks, then move the watermarks on."""
+    """Poll every selected library for the albums added or changed since its watermarks."""
+    done = 0
+    for section in job.sections or (job.section,):
+        done += _recent_section(replace(job, section=section), counts, done)
+    counts.total = done
+    checkpoint(job, done, done)
+
+
+def _recent_section(job: Job, counts: Counts, before_now: int) -> int:
+    """Mirror one library's albums added or changed since its watermarks, move them on; return how many."""
     marks = _load_marks(job, job.section)
     poll = _Poll(set(), [], [])
     if marks["addedAt"] is None:
@@ -57,10 +67,9 @@ def recent_scan(job: Job, counts: Counts) -> None:
             for page in pages:
                 _store(job, counts, poll, page)
                 if throttle.due():
-                    checkpoint(job, len(poll.seen), None)
-    counts.total = len(poll.seen)
+                    checkpoint(job, before_now + len(poll.seen), None)
     _save_marks(job, job.section, marks, {"addedAt": poll.added, "updatedAt": poll.updated})
-    checkpoint(job, len(poll.seen), len(poll.seen))
+    return len(poll.seen)
 
 
 def _store(job: Job, counts: Counts, poll: _Poll, page: PlexPage) -> None:
@@ -96,5 +105,7 @@ def _save_marks(
         fence(session, job)  # a scan that lost its lease or was cancelled moves no watermark
         for field, key in _MARKS:
             newest = newest_stamp(seen[field], marks[field])
-            if newest is not None and newest != parse_watermark(repo.get_setting(session, key), section):
-                repo.set_setting(session, key, format_watermark(section, newest))
+            stored = repo.get_setting(session, key)
+            if newest is not None and newest != parse_watermark(stored, section):
+                # One setting holds every selected library's mark: only this library's entry changes.
+                repo.set_setting(session, key, merge_watermark(stored, section, newest, job.sections or (section,)))

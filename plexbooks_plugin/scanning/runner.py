@@ -111,7 +111,7 @@ def cancel_scan(core: PlexBooksCore, run_id: int, *, by: str | None = None) -> b
 
 
 def _configured(core: PlexBooksCore) -> bool:
-    return core.plex_configured() and bool(core.get_setting(SettingKey.LIBRARY_ID))
+    return core.plex_configured() and bool(core.get_setting(SettingKey.LIBRARY_IDS))
 
 
 def _begin(core: PlexBooksCore, kind: str, triggered_by: str | None, lease_ttl: timedelta | None) -> Job:
@@ -120,7 +120,7 @@ def _begin(core: PlexBooksCore, kind: str, triggered_by: str | None, lease_ttl: 
     # Configuration problems surface before anything is locked or recorded.
     client = core.plex_client()
     try:
-        section = core.library_section()
+        sections = core.library_sections()
         token = core.get_setting(SettingKey.PLEX_TOKEN) or ""
         holder = new_holder(core)
         ttl = lease_ttl or SCAN_LEASE_TTL
@@ -141,8 +141,10 @@ def _begin(core: PlexBooksCore, kind: str, triggered_by: str | None, lease_ttl: 
         client.close()
         release_scan_lease(core, holder)
         raise
-    log.info("%s scan run %d started (section %s, by %s)", kind, run_id, section, triggered_by or "unknown")
-    return Job(core, kind, run_id, holder, section, client, ttl, (token,) if token else ())
+    log.info(
+        "%s scan run %d started (libraries %s, by %s)", kind, run_id, ",".join(sections), triggered_by or "unknown"
+    )
+    return Job(core, kind, run_id, holder, sections[0], client, ttl, (token,) if token else (), tuple(sections))
 
 
 def _release(job: Job) -> None:

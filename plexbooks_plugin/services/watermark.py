@@ -9,16 +9,22 @@ from ..records import PlexAudiobook
 
 
 def parse_watermark(value: str | None, section: str) -> int | None:
-    """Read "section:addedAt"; a watermark of another section (library switched) does not count."""
-    if not value:
-        return None
-    owner, _, mark = value.rpartition(":")
-    if owner != section:
-        return None
-    try:
-        return int(mark)
-    except ValueError:
-        return None
+    """Read the section's entry of "section:addedAt[,section:addedAt...]"; other sections' entries do not count."""
+    for entry in (value or "").split(","):
+        owner, _, mark = entry.rpartition(":")
+        if owner == section:
+            try:
+                return int(mark)
+            except ValueError:
+                return None
+    return None
+
+
+def merge_watermark(value: str | None, section: str, added_at: int, selected: Sequence[str]) -> str:
+    """The stored watermarks with `section`'s set to `added_at`, keeping only the selected sections' entries."""
+    marks = {s: m for s in selected if s != section and (m := parse_watermark(value, s)) is not None}
+    marks[section] = added_at
+    return ",".join(format_watermark(s, marks[s]) for s in selected if s in marks)
 
 
 def format_watermark(section: str, added_at: int) -> str:

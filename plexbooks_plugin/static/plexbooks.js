@@ -287,30 +287,32 @@
     if (!picker) return;
     picker.innerHTML = "";
     if (!libraries.length) {
-      picker.appendChild(el("input", { type: "hidden", name: "library_id", value: current || "" }));
+      picker.appendChild(el("input", { type: "hidden", name: "library_ids", value: current.join(",") }));
       picker.appendChild(el("div", { className: "pb-alert pb-alert--warn pb-m0" }, [
         "This server has no music-type library. In Plex, add your audiobooks as a ",
         el("strong", { text: "Music" }), " library (Plex files audiobooks as albums), then test the connection again."
       ]));
       return;
     }
-    var group = el("div", { className: "pb-libraries", role: "radiogroup", "aria-label": "Audiobook library" });
+    var group = el("div", { className: "pb-libraries", role: "group", "aria-label": "Audiobook libraries" });
+    var hints = { audiobooks: "looks like audiobooks", music: "looks like music" };
     libraries.forEach(function (lib) {
       var id = String(lib.id);
-      var input = el("input", { type: "radio", name: "library_id", value: id });
-      if (id === String(current || "")) input.checked = true;
-      var label = el("label", { className: "pb-library" + (input.checked ? " is-selected" : "") }, [
-        input,
-        el("span", {}, [
-          el("span", { className: "pb-library__title", text: lib.title }),
-          el("span", { className: "pb-library__meta", text: " · " + (lib.item_count === null || lib.item_count === undefined ? "?" : count(lib.item_count)) + " albums" }),
-          el("br"),
-          el("span", { className: "pb-library__meta", text: (lib.locations || []).join(", ") || "no folder listed" })
-        ])
+      var input = el("input", { type: "checkbox", name: "library_ids", value: id });
+      if (current.indexOf(id) >= 0) input.checked = true;
+      var meta = [
+        el("span", { className: "pb-library__title", text: lib.title }),
+        el("span", { className: "pb-library__meta", text: " · " + (lib.item_count === null || lib.item_count === undefined ? "?" : count(lib.item_count)) + " albums" })
+      ];
+      if (hints[lib.looks_like]) {
+        meta.push(" ", el("span", { className: "pb-pill" + (lib.looks_like === "audiobooks" ? " pb-pill--ok" : ""), "data-pb-hint": lib.looks_like, text: hints[lib.looks_like] }));
+      }
+      meta.push(el("br"), el("span", { className: "pb-library__meta", text: (lib.locations || []).join(", ") || "no folder listed" }));
+      var label = el("label", { className: "pb-library" + (input.checked ? " is-selected" : ""), "data-pb-library": id }, [
+        input, el("span", {}, meta)
       ]);
       input.addEventListener("change", function () {
-        group.querySelectorAll(".pb-library").forEach(function (l) { l.classList.remove("is-selected"); });
-        label.classList.add("is-selected");
+        label.classList.toggle("is-selected", input.checked);
       });
       group.appendChild(label);
     });
@@ -325,8 +327,13 @@
     var picker = document.getElementById("pb-library-picker");
 
     function currentLibrary() {
-      var checked = form.querySelector('input[name="library_id"]:checked') || form.querySelector('input[type="hidden"][name="library_id"]');
-      return checked ? checked.value : (picker ? picker.getAttribute("data-current") : "");
+      var boxes = form.querySelectorAll('input[type="checkbox"][name="library_ids"]');
+      if (boxes.length) {
+        return Array.prototype.filter.call(boxes, function (b) { return b.checked; }).map(function (b) { return b.value; });
+      }
+      var hidden = form.querySelector('input[type="hidden"][name="library_ids"]');
+      var value = hidden ? hidden.value : (picker ? picker.getAttribute("data-current") : "");
+      return value ? value.split(",") : [];
     }
 
     testButton.addEventListener("click", function (event) {

@@ -214,9 +214,22 @@ def remove_library_items(session: Session, section_id: str, rating_keys: Iterabl
     return removed
 
 
-def remove_other_sections(session: Session, section_id: str) -> int:
-    """Drop albums mirrored from a section that is no longer the configured one."""
-    result = session.execute(delete(LibraryItem).where(LibraryItem.section_id != section_id))
+def count_other_sections(session: Session, selected: Sequence[str]) -> dict[str, int]:
+    """Count mirrored albums per section of the sections that are not selected."""
+    query = (
+        select(LibraryItem.section_id, func.count())
+        .where(LibraryItem.section_id.not_in(list(selected)))
+        .group_by(LibraryItem.section_id)
+    )
+    return {section: int(count) for section, count in session.execute(query)}
+
+
+def remove_other_sections(session: Session, selected: Sequence[str], only: str | None = None) -> int:
+    """Drop albums mirrored from sections that are not selected (all of them, or just section `only`)."""
+    query = delete(LibraryItem).where(LibraryItem.section_id.not_in(list(selected)))
+    if only is not None:
+        query = query.where(LibraryItem.section_id == only)
+    result = session.execute(query)
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
@@ -263,18 +276,26 @@ def _like_pattern(text: str) -> str:
 
 
 def library_page(
-    session: Session, q: str | None, page: int, per_page: int, search: LibrarySearch | None = None
+    session: Session,
+    q: str | None,
+    page: int,
+    per_page: int,
+    search: LibrarySearch | None = None,
+    section_id: str | None = None,
 ) -> tuple[list[LibraryItem], int]:
-    """Return one page of the mirrored library (title/author search) and the matching total.
+    """Return one page of the mirrored library (title/author search, one section or all) and the matching total.
 
-    With `search` (the in-memory index of the same rows), a search reads only the page's rows.
+    With `search` (the in-memory index of the same rows), a search of every section reads only the
+    page's rows; a search within one section filters in SQL (the index holds no sections).
     """
-    if q and search is not None:
+    if q and search is not None and section_id is None:
         ids = search.matching_ids(search_text(q), normalize_author(q))
         wanted = ids[(page - 1) * per_page : page * per_page]
         found = {row.id: row for row in session.scalars(select(LibraryItem).where(LibraryItem.id.in_(wanted)))}
         return [found[i] for i in wanted if i in found], len(ids)
     query = select(LibraryItem)
+    if section_id is not None:
+        query = query.where(LibraryItem.section_id == section_id)
     if q:
         # A query of leading articles only ("the") folds to an empty title, whose pattern "%%" would
         # match every book: only non-empty folded terms are searched.
@@ -299,13 +320,14 @@ def library_search_rows(session: Session) -> Iterator[tuple[int, str, str]]:
         yield (row[0], row[1], row[2])
 
 
-def iter_library(session: Session, batch: int = 2000) -> Iterator[LibraryItem]:
-    """Yield every mirrored album in id order, a batch at a time (bounded memory)."""
+def iter_library(session: Session, batch: int = 2000, section_id: str | None = None) -> Iterator[LibraryItem]:
+    """Yield every mirrored album (of one section, or all) in id order, a batch at a time (bounded memory)."""
     last_id = 0
     while True:
-        rows = session.scalars(
-            select(LibraryItem).where(LibraryItem.id > last_id).order_by(LibraryItem.id).limit(batch)
-        ).all()
+        query = select(LibraryItem).where(LibraryItem.id > last_id)
+        if section_id is not None:
+            query = query.where(LibraryItem.section_id == section_id)
+        rows = session.scalars(query.order_by(LibraryItem.id).limit(batch)).all()
         if not rows:
             return
         yield from rows

@@ -15,11 +15,19 @@ from ..crypto import SecretBox
 from ..errors import ConfigError
 from ..models import Setting, utcnow
 
+# Settings older installs stored under another key: read when the current key has no row yet.
+_LEGACY_ROWS: dict[str, str] = {SettingKey.LIBRARY_IDS: SettingKey.LIBRARY_ID}
+
 
 def get_setting(session: Session, key: str, box: SecretBox | None = None) -> str | None:
-    """Return a setting's value (decrypted when secret), its default when unset."""
+    """Return a setting's value (decrypted when secret), its default when unset; an alias gives the first value."""
     spec = setting_specs.spec_for(key)
+    if spec.alias_of is not None:
+        value = get_setting(session, spec.alias_of, box)
+        return None if value is None else value.split(",")[0]
     row = session.get(Setting, key)
+    if row is None and key in _LEGACY_ROWS:
+        row = session.get(Setting, _LEGACY_ROWS[key])
     if row is None or row.value is None:
         return spec.default
     if row.is_secret:
@@ -30,8 +38,15 @@ def get_setting(session: Session, key: str, box: SecretBox | None = None) -> str
 
 
 def set_setting(session: Session, key: str, value: str | None, box: SecretBox | None = None) -> None:
-    """Validate and store a setting (encrypting secrets); None clears it."""
+    """Validate and store a setting (encrypting secrets); None clears it. An alias stores its setting."""
     spec = setting_specs.spec_for(key)
+    if spec.alias_of is not None:
+        canonical_value = None if value is None else setting_specs.validate(key, value)
+        set_setting(session, spec.alias_of, canonical_value, box)
+        return
+    legacy = _LEGACY_ROWS.get(key)
+    if legacy is not None and (old := session.get(Setting, legacy)) is not None:
+        session.delete(old)
     stored: str | None = None
     if value is not None:
         canonical = setting_specs.validate(key, value)

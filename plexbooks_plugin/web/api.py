@@ -14,6 +14,7 @@ from ..models import REQUEST_STATUSES, SCAN_KINDS, BookRequest
 from ..public_json import library_item_json, request_json
 from ..scanning import cancel_scan, confirm_pending_removal, pending_removal, start_scan
 from ..security import ROLE_ADMIN, admin_required, current_role, user_required
+from ..services.libraries import library_choices
 from ..services.links import PlexLinker
 from ..services.requests import availability, create_request
 from ..state import get_core
@@ -26,18 +27,6 @@ from .shapes import scan_run_json
 #: Items per page of GET /api/library unless ?per_page= says otherwise.
 LIBRARY_PAGE_SIZE = 50
 LIBRARY_PAGE_MAX = 200
-
-
-def music_sections_with_counts() -> list[dict[str, Any]]:
-    """List the configured server's music libraries (where audiobooks live) with their album counts."""
-    client = get_core().plex_client()
-    sections = []
-    for section in client.music_sections():
-        count = section.item_count
-        if count is None:
-            count = client.section_item_count(section.id)
-        sections.append({**section.as_json(), "item_count": count})
-    return sections
 
 
 def _book_fields(raw: Any, label: str) -> dict[str, Any]:
@@ -69,8 +58,8 @@ def health() -> ResponseReturnValue:
 @bp.get("/api/libraries")
 @admin_required
 def api_libraries() -> ResponseReturnValue:
-    """List the server's music-type libraries with item counts and folders."""
-    return jsonify(music_sections_with_counts())
+    """List the server's music-type libraries with item counts, folders, selection and an audiobooks/music hint."""
+    return jsonify(library_choices(get_core()))
 
 
 @bp.post("/api/scan")
@@ -135,10 +124,13 @@ def api_library() -> ResponseReturnValue:
     q = (request.args.get("q") or "").strip()[:200] or None
     page = int_arg("page", 1)
     per_page = int_arg("per_page", LIBRARY_PAGE_SIZE, maximum=LIBRARY_PAGE_MAX)
+    section_id = (request.args.get("library") or "").strip() or None
+    if section_id is not None and not (section_id.isascii() and section_id.isdigit()):
+        abort_json(400, "invalid_field", "library must be a library section id (a number)", field="library")
     core = get_core()
     search = core.library_search() if q else None  # the in-memory index: same answers, no table scan
     with core.session() as session:
-        items, total = repo.library_page(session, q, page, per_page, search)
+        items, total = repo.library_page(session, q, page, per_page, search, section_id=section_id)
         body = {
             "items": [library_item_json(item) for item in items],
             "total": total,

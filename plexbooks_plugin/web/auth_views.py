@@ -10,7 +10,7 @@ from flask import jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
 from .. import security
-from ..auth import signin
+from ..auth import home, problems, signin
 from ..auth.problems import SigninPending, SigninProblem
 from ..state import get_core
 from .blueprint import bp
@@ -69,7 +69,8 @@ def login_callback() -> ResponseReturnValue:
     except SigninProblem as problem:
         return _problem_answer(problem)
     if security.wants_json():
-        return jsonify({"status": "signed_in", "role": result.role, "next": result.redirect_to})
+        status = "pick_profile" if result.pick_profile else "signed_in"
+        return jsonify({"status": status, "role": result.role, "next": result.redirect_to})
     return redirect(result.redirect_to)
 
 
@@ -109,3 +110,36 @@ def logout() -> ResponseReturnValue:
         return jsonify({"status": "signed_out"})
     next_url = request.form.get("next") or request.args.get("next")
     return redirect(security.safe_next(next_url, signin.default_after_login()))
+
+
+@bp.get("/login/profile")
+def login_profile() -> ResponseReturnValue:
+    """"Who is this?": the profiles of the Plex Home that just signed in."""
+    return _profile_page()
+
+
+@bp.post("/login/profile")
+@security.rate_limited
+def login_profile_post() -> ResponseReturnValue:
+    """Switch to the picked Home profile (with its PIN when protected) and sign it in."""
+    uuid = (request.form.get("uuid") or "").strip()[:64]
+    try:
+        result = home.choose_profile(uuid, (request.form.get("pin") or "")[:16])
+    except home.ProfilePinProblem as problem:
+        return _profile_page(problem.message, problem.uuid, status=401)
+    except SigninProblem as problem:
+        return _problem_answer(problem)
+    if security.wants_json():
+        return jsonify({"status": "signed_in", "role": result.role, "next": result.redirect_to})
+    return redirect(result.redirect_to)
+
+
+def _profile_page(error: str | None = None, uuid: str | None = None, status: int = 200) -> ResponseReturnValue:
+    profiles = home.home_profiles()
+    if profiles is None:
+        return _problem_answer(problems.no_signin())
+    if security.wants_json():
+        if error:
+            return security.json_error(status, "profile_pin", error)
+        return jsonify({"profiles": profiles})
+    return render_template("plexbooks/login_profile.html", profiles=profiles, error=error, error_uuid=uuid), status

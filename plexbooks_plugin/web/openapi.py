@@ -92,6 +92,9 @@ SCHEMAS: dict[str, Any] = {
             "type": {"type": "string", "description": "always `artist`: Plex keeps audiobooks in music libraries"},
             "locations": {"type": "array", "items": {"type": "string"}},
             "item_count": _nullable("integer"),
+            "selected": {"type": "boolean", "description": "mirrored by plexbooks (`/api/libraries` only)"},
+            "looks_like": {"type": "string", "enum": ["audiobooks", "music", "unknown"],
+                           "description": "a hint from the agent and the track lengths (`/api/libraries` only)"},
         },
     },
     "ScanStarted": {"type": "object", "required": ["run_id"], "properties": {"run_id": {"type": "integer"}}},
@@ -153,9 +156,10 @@ SCHEMAS: dict[str, Any] = {
     },
     "LibraryItem": {
         "type": "object",
-        "required": ["rating_key", "guid", "title", "author", "narrator", "year", "asin", "duration"],
+        "required": ["rating_key", "section_id", "guid", "title", "author", "narrator", "year", "asin", "duration"],
         "properties": {
-            "rating_key": {"type": "string"}, "guid": {"type": "string"}, "title": {"type": "string"},
+            "rating_key": {"type": "string"}, "section_id": {"type": "string", "description": "its library's id"},
+            "guid": {"type": "string"}, "title": {"type": "string"},
             "author": _nullable("string"), "narrator": _nullable("string"), "year": _nullable("integer"),
             "asin": _nullable("string"), "duration": {"type": ["integer", "null"], "description": "milliseconds"},
         },
@@ -257,7 +261,19 @@ SCHEMAS: dict[str, Any] = {
     },
     "HookResult": {
         "type": "object", "required": ["request_id", "status"],
-        "properties": {"request_id": {"type": "string"}, "status": {"type": "string"}},
+        "properties": {
+            "request_id": {"type": "string"}, "status": {"type": "string"}, "created": {"type": "boolean"},
+            "refresh": {"type": "string", "description": "`requested`, `skipped` or `failed: ...`"},
+            "refresh_error": {"type": "string", "description": "why the refresh failed (the request is kept)"},
+            "refresh_scope": {"type": "string", "enum": ["folder", "section"],
+                              "description": "one folder, or whole libraries when Plex does not see the folder"},
+            "refresh_path": {"type": "string", "description": "the folder as Plex sees it (after `path_map`)"},
+            "refresh_sections": {"type": "array", "items": {"type": "string"}},
+            "path_warning": {"type": "string"}, "suggested_path_map": _nullable("string"),
+            "ignored_files": {"type": "array", "items": {"type": "string"},
+                              "description": "the imported files, all of kinds Plex music libraries skip"},
+            "files_warning": {"type": "string"},
+        },
     },
     "ConnectionTest": {
         "type": "object",
@@ -409,6 +425,8 @@ def _user_paths() -> dict[str, Any]:
             "parameters": [
                 {"name": "q", "in": "query", "schema": {"type": "string", "pattern": NO_NUL},
                  "description": "title or author words"},
+                {"name": "library", "in": "query", "schema": {"type": "string", "pattern": "^[0-9]+$"},
+                 "description": "only this library's books (a section id)"},
                 {"name": "page", "in": "query",
                  "schema": {"type": "integer", "minimum": 1, "maximum": MAX_INT_ARG, "default": 1}},
                 {"name": "per_page", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 200,

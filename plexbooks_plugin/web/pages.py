@@ -16,6 +16,7 @@ from ..matching import normalize_author, normalize_title
 from ..models import SCAN_KINDS, ScanRun
 from ..scanning import cancel_scan, confirm_pending_removal, pending_removal, start_scan
 from ..security import admin_required, user_required
+from ..services.libraries import library_titles, selected_ids
 from ..services.links import PlexLinker
 from ..state import get_core
 from .blueprint import bp
@@ -69,7 +70,7 @@ def scan_panel_context() -> dict[str, Any]:
         latest = repo.latest_scan_run(session)
         jobs = [_job_with_durations(job) for job in jobs_overview(core, session)]
         library_count = repo.count_library(session)
-        library_id = repo.get_setting(session, SettingKey.LIBRARY_ID)
+        library_id = repo.get_setting(session, SettingKey.LIBRARY_IDS)
         has_url = bool(repo.get_setting(session, "plex_url"))
         schedule = {
             "full_scan_hours": repo.get_setting(session, "full_scan_hours"),
@@ -111,10 +112,14 @@ def library() -> ResponseReturnValue:
                                total=0, overall=overall, first=0, last=0)
     page = _page_number()
     core = get_core()
+    section = (request.args.get("library") or "").strip()
+    section_id = section if section.isascii() and section.isdigit() else None
+    titles = library_titles(core)
+    selected = selected_ids(core)
     search = core.library_search() if q else None  # the in-memory index: same answers, no table scan
     linker = PlexLinker.of(core)
     with core.session() as session:
-        items, total = repo.library_page(session, q or None, page, LIBRARY_PAGE_SIZE, search)
+        items, total = repo.library_page(session, q or None, page, LIBRARY_PAGE_SIZE, search, section_id=section_id)
         overall = total if not q else repo.count_library(session)
         books = [
             {
@@ -126,13 +131,16 @@ def library() -> ResponseReturnValue:
                 "duration": format_duration(item.duration),
                 "has_thumb": bool(item.thumb),
                 "plex_url": linker.url(item.rating_key),
+                "section_id": item.section_id,
+                "library": titles.get(item.section_id) or f"Library {item.section_id}",
             }
             for item in items
         ]
     pages = max(1, -(-total // LIBRARY_PAGE_SIZE))
     return render_template(
         "plexbooks/library.html",
-        books=books, q=q, page=page, pages=pages, total=total, overall=overall,
+        books=books, q=q, page=page, pages=pages, total=total, overall=overall, library=section_id,
+        libraries={s: titles.get(s) or f"Library {s}" for s in selected} if len(selected) > 1 else {},
         first=(page - 1) * LIBRARY_PAGE_SIZE + 1 if books else 0,
         last=(page - 1) * LIBRARY_PAGE_SIZE + len(books),
     )

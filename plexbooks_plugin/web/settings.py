@@ -20,6 +20,7 @@ from ..core import same_server
 from ..errors import ConfigError, PlexAuthError, PlexbooksError, PlexUnreachable, ScanRunning
 from ..scanning import start_scan
 from ..security import admin_required
+from ..services.libraries import path_warning, refuse_unknown_sections, split_ids
 from ..state import get_core
 from .blueprint import bp
 from .context import account_label
@@ -30,10 +31,11 @@ from .wording import field_message, settings_page_problem
 log = logging.getLogger(__name__)
 
 # The fields the settings form saves, in the order they are validated and shown.
-PLAIN_KEYS = ("plex_url", "library_id", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
+PLAIN_KEYS = ("plex_url", "library_ids", "full_scan_hours", "recent_scan_minutes", "refresh_after_import", "path_map")
 #: A connection test answers within this many seconds whatever the server does (DESIGN.md section 7).
 CONNECTION_TEST_SECONDS = 10.0
-FORM_KEYS = ("plex_url", "plex_token", "library_id", "full_scan_hours", "recent_scan_minutes", "refresh_after_import")
+FORM_KEYS = ("plex_url", "plex_token", *PLAIN_KEYS[1:])
+OPTIONAL_KEYS = (SettingKey.LIBRARY_IDS, SettingKey.PATH_MAP)  # an empty field clears them
 
 
 def stored_settings() -> dict[str, Any]:
@@ -94,7 +96,7 @@ def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str
             raw = "true" if form.get(key) in ("on", "true", "1") else "false"
         if key == "plex_token" and not raw:
             continue  # an empty token field keeps the stored token
-        if key == SettingKey.LIBRARY_ID and not raw:
+        if key in OPTIONAL_KEYS and not raw:
             values[key] = None
             continue
         if key == "plex_url" and not raw:
@@ -108,6 +110,26 @@ def _validate_form(form: dict[str, str], has_token: bool) -> tuple[dict[str, str
     if not has_token and "plex_token" not in values and "plex_token" not in errors:
         errors["plex_token"] = "Paste a Plex token, or use Sign in with Plex to pick a server"
     return values, errors
+
+
+def _check_libraries(values: dict[str, str | None]) -> str | None:
+    """Refuse ids that are not music libraries of the server being saved (unchecked when it cannot be asked)."""
+    core = get_core()
+    seconds = connection_test_seconds()
+    limit = (min(core.plex_timeout[0], seconds), min(core.plex_timeout[1], seconds))
+    try:
+        with core.plex_client(
+            url=values.get("plex_url"), token=values.get("plex_token"), timeout=limit, retries=0
+        ) as client:
+            sections = client.sections()
+    except PlexbooksError as err:  # unreachable, or nothing to ask with: the connection check reports it
+        log.info("library ids saved unchecked: %s", err)
+        return None
+    try:
+        refuse_unknown_sections(split_ids(values[SettingKey.LIBRARY_IDS]), sections)
+    except ConfigError as err:
+        return field_message(err)
+    return None
 
 
 def _check_connection(url: str | None, token: str | None) -> tuple[str | None, str | None]:
@@ -156,6 +178,7 @@ def _render(status: int = 200, **context: Any) -> ResponseReturnValue:
         sign_in_url=url_for("plexbooks.login_settings_token"),
         signin_servers=signin_servers(),
         machine_identifier=get_core().get_setting("plex_machine_identifier"),
+        path_warning=path_warning(get_core()),
         **context,
     )
     return body, status
@@ -172,7 +195,7 @@ def _pick_server() -> ResponseReturnValue:
         return redirect(url_for("plexbooks.settings"))
     if picked.changed_server:
         # Section ids belong to one server: the old choice would point at an unrelated library.
-        get_core().set_setting(SettingKey.LIBRARY_ID, None)
+        get_core().set_setting(SettingKey.LIBRARY_IDS, None)
         flash(f"Connected to {picked.name} at {picked.url}. Pick its audiobook library below.", "ok")
     else:
         flash(f"Connected to {picked.name} at {picked.url}.", "ok")
@@ -192,6 +215,9 @@ def settings_post() -> ResponseReturnValue:
     """Save the form, test the connection, or generate the host API key."""
     action = request.form.get("action", "save")
     form = {key: request.form.get(key, "") for key in FORM_KEYS}
+    # One checkbox per library; the hidden field (no list loaded) sends them comma-separated.
+    chosen = request.form.getlist("library_ids") or request.form.getlist("library_id")  # the one-library alias
+    form["library_ids"] = ",".join(v.strip() for v in chosen if v.strip())
     form["refresh_after_import"] = "true" if request.form.get("refresh_after_import") else "false"
 
     if action == "generate_key":
@@ -222,7 +248,11 @@ def _save(form: dict[str, str]) -> ResponseReturnValue:
     core = get_core()
     before = stored_settings()
     changed_server = values.get("plex_url") != before.get("plex_url") or "plex_token" in values
-    changed_library = values.get(SettingKey.LIBRARY_ID) != before.get(SettingKey.LIBRARY_ID)
+    changed_library = values.get(SettingKey.LIBRARY_IDS) != before.get(SettingKey.LIBRARY_IDS)
+    if values.get(SettingKey.LIBRARY_IDS) and (changed_server or changed_library):
+        wrong = _check_libraries(values)
+        if wrong:
+            return _render(400, form=form, errors={SettingKey.LIBRARY_IDS: wrong})
     identifier, problem = None, None
     if changed_server or not core.get_setting("plex_machine_identifier"):
         identifier, problem = _check_connection(values.get("plex_url"), values.get("plex_token"))
@@ -239,7 +269,7 @@ def _save(form: dict[str, str]) -> ResponseReturnValue:
         flash(f"Settings saved, but Plex could not be reached to confirm them: {problem}", "warn")
     else:
         flash("Settings saved.", "ok")
-    if (changed_server or changed_library) and values.get(SettingKey.LIBRARY_ID):
+    if (changed_server or changed_library) and values.get(SettingKey.LIBRARY_IDS):
         _start_full_scan()
     return redirect(url_for("plexbooks.settings"))
 

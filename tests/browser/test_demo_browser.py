@@ -61,6 +61,7 @@ def demo(database_factory: DatabaseFactory, tmp_path: Path) -> Iterator[DemoServ
     server = DemoServer(
         items=300, database_url=database_factory.new_url(), instance_path=tmp_path / "instance", scheduler=False,
         PLEXBOOKS_SCAN_ON_SAVE=False,  # the walk starts the first scan itself, on the Scans page
+        second_audiobooks=8,
     )
     server.start(port=0)
     yield server
@@ -119,6 +120,11 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     page.wait_for_url(re.compile(r"/auth"))
     shot(page, "02-plex-auth-page")
     page.get_by_role("button", name=re.compile(r"\(owner\)")).click()
+    # The owner's account is a Plex Home: plexbooks asks who is signing in.
+    expect(page.locator("h1")).to_have_text("Who is this?")
+    expect(page.locator("[data-pb-profile]")).to_have_count(3)
+    shot(page, "02b-home-profile-picker")
+    page.locator('[data-pb-profile="plexowner"]').get_by_role("button").click()
     page.wait_for_url(demo.url + "/")
     expect(page.locator(".d-role")).to_have_text("admin")
 
@@ -141,12 +147,23 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     page.click("#pb-test-connection")
     result = page.locator('#pb-conn-result [data-pb-conn="ok"]')
     expect(result).to_contain_text("Fake Plex")
-    audiobooks = page.locator(".pb-library", has_text="Audiobooks")
+    audiobooks = page.locator('.pb-library[data-pb-library="4"]')
     expect(audiobooks).to_contain_text("300 albums")
-    audiobooks.locator("input[type=radio]").check()
+    audiobooks.locator("input[type=checkbox]").check()
+    kids = page.locator('.pb-library[data-pb-library="5"]')
+    expect(kids).to_contain_text("Kids Audiobooks")
+    expect(kids).to_contain_text("/data/kids-audiobooks, /mnt/disk2/kids-audiobooks")
+    kids.locator("input[type=checkbox]").check()
     shot(page, "03-settings-connection-tested")
     page.click("#pb-save")
     expect(page.locator(".pb-alert--ok")).to_contain_text("Settings saved")
+    # Saved: the list comes back from /api/libraries with the selection and a hint per library.
+    expect(page.locator('.pb-library[data-pb-library="5"] input[type=checkbox]')).to_be_checked()
+    expect(page.locator('.pb-library[data-pb-library="4"] input[type=checkbox]')).to_be_checked()
+    expect(page.locator('.pb-library[data-pb-library="2"] input[type=checkbox]')).not_to_be_checked()
+    expect(page.locator('.pb-library[data-pb-library="5"] [data-pb-hint]')).to_have_text("looks like audiobooks")
+    expect(page.locator('.pb-library[data-pb-library="2"] [data-pb-hint]')).to_have_text("looks like music")
+    shot(page, "03b-settings-libraries-checked")
     assert demo.plex.token not in page.content()
     shot(page, "04-settings-saved")
 
@@ -161,9 +178,10 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     expect(page.locator("h1")).to_have_text("Library scans")
     page.evaluate("window.__noReload = true")
     page.get_by_role("button", name="Scan library now").click()
-    expect(page.locator("[data-pb-progress-text]")).to_have_text("300 of 300 books")
+    # Both checked libraries: 300 audiobooks and 8 kids' audiobooks.
+    expect(page.locator("[data-pb-progress-text]")).to_have_text("308 of 308 books")
     expect(page.locator("[data-pb-progress-status]")).to_have_text("succeeded")
-    expect(page.locator("#pb-runs tbody tr").first).to_contain_text("300 new")
+    expect(page.locator("#pb-runs tbody tr").first).to_contain_text("308 new")
     assert page.evaluate("window.__noReload") is True  # the progress came in without a page load
     wait_until(page,  # the bar animates to full width: let it get there before the picture
         "(() => { const b = document.querySelector('[data-pb-progress-bar]');"
@@ -216,6 +234,14 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     page.get_by_role("button", name="Search").click()
     expect(page.locator(".pb-book", has_text=wanted.title)).to_be_visible()
     shot(page, "11-library-search")
+    # Two libraries are mirrored: each book names its library, and the list filters by library.
+    page.fill("input[name=q]", "")
+    page.select_option("select[name=library]", label="Kids Audiobooks")
+    page.get_by_role("button", name="Search").click()
+    expect(page.locator(".pb-book")).to_have_count(8)
+    expect(page.locator('.pb-book [data-pb-book-library="5"]')).to_have_count(8)
+    expect(page.locator(".pb-book").first).to_contain_text("Kids Audiobooks")
+    shot(page, "11b-library-kids-filter")
     # Keyboard: the first Tab reaches the skip link, which shows itself with a focus ring.
     page.keyboard.press("Tab")
     skip = page.locator(".pb-skip")
@@ -244,6 +270,20 @@ def test_newcomer_walk_through_the_demo(browser: Any, demo: DemoServer) -> None:
     page.goto(demo.url + "/")
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator("#d-signin")).to_be_visible()
+
+    # 11. A PIN-protected Home profile: a wrong PIN is said plainly on the picker, the right one signs in.
+    page.click("#d-signin")
+    page.get_by_role("button", name=re.compile(r"\(owner\)")).click()
+    teen = page.locator('[data-pb-profile="Teen"]')
+    teen.locator("input[name=pin]").fill("0000")
+    teen.get_by_role("button", name="Continue").click()
+    expect(page.locator("[data-pb-profile-error]")).to_have_text("That PIN is not right for Teen. Try again.")
+    shot(page, "12-home-profile-wrong-pin")
+    page.locator('[data-pb-profile="Teen"] input[name=pin]').fill(demo.plex.home_pin)
+    page.locator('[data-pb-profile="Teen"]').get_by_role("button", name="Continue").click()
+    page.wait_for_url(demo.url + "/")
+    expect(page.locator(".d-role")).to_have_text("user")
+    shot(page, "13-store-as-teen-profile")
     context.close()
     assert not errors, f"JavaScript errors on the pages: {errors}"
     assert not blocked, f"the Content-Security-Policy blocked something: {blocked}"

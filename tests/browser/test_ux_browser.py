@@ -84,6 +84,9 @@ def sign_in_as_owner(page: Any, demo: DemoServer) -> None:
     page.click("#d-signin")
     page.wait_for_url(re.compile(r"/auth"))
     page.get_by_role("button", name=re.compile(r"\(owner\)")).click()
+    # The owner's account is a Plex Home: "Who is this?" comes first (walked in test_demo_browser).
+    page.wait_for_url(re.compile(r"/login/profile"))
+    page.locator('[data-pb-profile="plexowner"]').get_by_role("button").click()
     page.wait_for_url(demo.url + "/")
 
 

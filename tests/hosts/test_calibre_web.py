@@ -42,6 +42,16 @@ def plex_sign_in(browser: requests.Session, base: str, fake: FakePlex) -> reques
     return browser.get(f"{base}/plexbooks/login/callback?pin={pin}")
 
 
+def pick_owner_profile(browser: requests.Session, base: str, picker: requests.Response) -> requests.Response:
+    """The owner's account is a Plex Home: pick its own profile on "Who is this?" (CSRF-protected form)."""
+    assert urlsplit(picker.url).path == "/plexbooks/login/profile", picker.url
+    form = re.search(r'<form[^>]*data-pb-profile="plexowner".*?</form>', picker.text, re.S)
+    assert form, picker.text[:2000]
+    uuid = re.search(r'name="uuid" value="([^"]+)"', form.group(0))
+    assert uuid
+    return browser.post(f"{base}/plexbooks/login/profile", data={"csrf_token": csrf(picker), "uuid": uuid.group(1)})
+
+
 def test_calibre_web_and_plex_sign_in_share_a_browser(
     host_env: HostEnv, host_plex: FakePlex, tmp_path: Path, start_host: Any
 ) -> None:
@@ -75,10 +85,10 @@ def test_calibre_web_and_plex_sign_in_share_a_browser(
         answer = browser.get(f"{base}{page}")
         assert answer.status_code == 200 and urlsplit(answer.url).path == page, (page, answer.url, host.output[-4000:])
 
-    signed_in = plex_sign_in(browser, base, host_plex)
+    signed_in = pick_owner_profile(browser, base, plex_sign_in(browser, base, host_plex))
     assert signed_in.status_code == 200 and urlsplit(signed_in.url).path == "/plexbooks/library", (
         signed_in.url, [r.url for r in signed_in.history], host.output[-4000:])
-    assert len(signed_in.history) == 1  # callback -> the page asked for, no loop through a login page
+    assert len(signed_in.history) == 1  # the pick -> the page asked for, no loop through a login page
     assert browser.get(f"{base}/plexbooks/settings").status_code == 200  # the server owner: plexbooks admin
     # Calibre-Web still knows its own user in the same browser.
     me = browser.get(f"{base}/me")
@@ -88,7 +98,7 @@ def test_calibre_web_and_plex_sign_in_share_a_browser(
 
     # A browser signed in with Plex only is a guest to Calibre-Web: its login page, not a 500.
     plex_only = requests.Session()
-    assert plex_sign_in(plex_only, base, host_plex).status_code == 200
+    assert pick_owner_profile(plex_only, base, plex_sign_in(plex_only, base, host_plex)).status_code == 200
     guest = plex_only.get(f"{base}/me")
     assert guest.status_code == 200 and urlsplit(guest.url).path == "/login", guest.url
     assert plex_only.get(f"{base}/plexbooks/api/library").status_code == 200
