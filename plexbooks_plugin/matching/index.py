@@ -80,6 +80,7 @@ _CLOSURE_FILTER_ABOVE = 16  # candidate count above which the subset pre-filter 
 # intersected as bitmaps: ANDs of ints instead of set intersections walking thousands of keys.
 _BITMAP_MIN = 64
 _BITMAP_DENSITY_SHIFT = 7
+_ANSWERS_KEPT = 4096  # answers remembered (all forgotten at once when full: a bound, not an LRU)
 
 Partner = str | tuple[str, str]  # a postings token, or the two halves of a compound (both needed)
 
@@ -105,7 +106,10 @@ class LibraryIndex:
     Thresholds at or below ~0.685 cannot be pruned this way and scan every candidate.
     """
 
-    __slots__ = ("_asins", "_bitmaps", "_deletes", "_postings", "_records", "_slot_keys", "_slots", "_subtitled")
+    __slots__ = (
+        "_answers", "_asins", "_bitmaps", "_deletes", "_generation", "_postings", "_records", "_slot_keys", "_slots",
+        "_subtitled",
+    )
 
     def __init__(self, candidates: Iterable[Candidate] = ()) -> None:
         self._records: dict[str, Side] = {}
@@ -118,6 +122,11 @@ class LibraryIndex:
         self._slots: dict[str, int] = {}
         self._slot_keys: list[str] = []
         self._bitmaps: dict[str, int] = {}  # token -> bitmap of its postings (common tokens, made on demand)
+        # Answers given since the index last changed: hosts ask about the same books again and again
+        # (every page of a wanted list). Each remembers the generation it was computed in, so an
+        # answer computed while another thread changed the index is never given again.
+        self._generation = 0
+        self._answers: dict[tuple[str, str | None, str | None, str | None, float], tuple[int, Match | None]] = {}
         self.extend(candidates)
 
     def __len__(self) -> int:
@@ -145,6 +154,7 @@ class LibraryIndex:
         key = candidate.key
         if key in self._records:
             self.remove(key)
+        self._generation += 1
         if title is None:
             title = analyse_title(candidate.title)[0]
         record = make_side(title, candidate.author, candidate.narrator, candidate.asin)
@@ -176,6 +186,7 @@ class LibraryIndex:
         record = self._records.pop(key, None)
         if record is None:
             return
+        self._generation += 1
         self._subtitled.discard(key)
         for token in _index_tokens(record.title):
             keys = self._postings.get(token)
@@ -364,6 +375,20 @@ class LibraryIndex:
         threshold: float = REQUEST_THRESHOLD,
     ) -> Match | None:
         """The best candidate scoring >= threshold (ties: score, then ASIN match, then lowest key)."""
+        asked = (title, author, asin, narrator, threshold)
+        generation = self._generation
+        known = self._answers.get(asked)
+        if known is not None and known[0] == generation:
+            return known[1]
+        answer = self._answer(title, author, asin, narrator, threshold)
+        if len(self._answers) >= _ANSWERS_KEPT:
+            self._answers.clear()
+        self._answers[asked] = (generation, answer)
+        return answer
+
+    def _answer(
+        self, title: str, author: str | None, asin: str | None, narrator: str | None, threshold: float,
+    ) -> Match | None:
         query = side(title, author, narrator, asin)
         if query.asin is not None:
             holders = self._asins.get(query.asin)
