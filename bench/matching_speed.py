@@ -11,7 +11,9 @@ The library is the emulator's generated audiobook library (`FakeLibrary(items, s
   first, so every title is analysed; "warm" repeats the same pairs with the caches filled.
 - index: `LibraryIndex` build time, then look-ups/s at REQUEST_THRESHOLD and CATALOG_THRESHOLD for
   a fixed mix of questions (half present in the variations hosts and rippers write, half absent but
-  sharing vocabulary), and the median time of 50 answers (the availability target: <= 30 ms).
+  sharing vocabulary), and the median time of 50 answers (the availability target: <= 30 ms): the
+  same 50 questions asked again (the index remembers its answers until it changes) and 50 questions
+  it was not asked before (`availability_50_new_questions_median_ms`: the work of finding answers).
 
 Every figure is CPU-bound and single-threaded, so it is timed in CPU seconds of this process
 (`time.process_time`), which other work on a shared machine disturbs far less than wall time;
@@ -147,8 +149,9 @@ def index_speed(rows: list[Candidate], asks: list[dict[str, Any]]) -> dict[str, 
     build = time.process_time() - started
     result: dict[str, float] = {"items": len(rows), "build_s": round(build, 3)}
     for name, threshold in (("request", REQUEST_THRESHOLD), ("catalog", CATALOG_THRESHOLD)):
-        for q in asks:  # warm-up: analyse each question once, as a running server has
-            index.best_match(q["title"], q["author"], asin=q["asin"], threshold=threshold)
+        for q in asks:  # warm-up: analyse each question once, as a running server has (another threshold:
+            # the index remembers its answers until it changes, and this measures finding them)
+            index.best_match(q["title"], q["author"], asin=q["asin"], threshold=threshold + 0.001)
         started = time.process_time()
         found = sum(
             index.best_match(q["title"], q["author"], asin=q["asin"], threshold=threshold) is not None for q in asks
@@ -156,6 +159,9 @@ def index_speed(rows: list[Candidate], asks: list[dict[str, Any]]) -> dict[str, 
         seconds = time.process_time() - started
         result[f"{name}_lookups_per_s"] = round(len(asks) / seconds)
         result[f"{name}_found"] = found
+    # 50 answers: the same 50 questions again and again (remembered answers after the first time),
+    # and 50 questions not asked at this threshold before (the work of finding them: batches of `asks`
+    # at a threshold the index was not asked at, after analysing them as above).
     fifty = asks[:50]
     times = []
     for _ in range(30):
@@ -164,6 +170,14 @@ def index_speed(rows: list[Candidate], asks: list[dict[str, Any]]) -> dict[str, 
             index.best_match(q["title"], q["author"], asin=q["asin"])
         times.append((time.process_time() - started) * 1000)
     result["availability_50_median_ms"] = round(benchlib.median(times), 2)
+    times = []
+    for run, start in enumerate(range(0, len(asks) - 49, 50)):
+        threshold = REQUEST_THRESHOLD + (run + 1) * 1e-9  # never asked before: every answer found anew
+        started = time.process_time()
+        for q in asks[start:start + 50]:
+            index.best_match(q["title"], q["author"], asin=q["asin"], threshold=threshold)
+        times.append((time.process_time() - started) * 1000)
+    result["availability_50_new_questions_median_ms"] = round(benchlib.median(times), 2)
     return result
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from . import index_file
 from . import store as repo
 from .crypto import SecretBox
-from .matching import LibraryIndex
+from .matching import Candidate, LibraryIndex
 
 # Rows stamped up to this long before the last index sync are read again at the next one: it covers
 # clocks of other processes running behind and a page's transaction committing after its stamp (a
@@ -92,11 +92,13 @@ class IndexCache:
 
     def _build(self, session: Session) -> None:
         keys: set[str] = set()
-        index = LibraryIndex()
-        for candidate in repo.library_candidates(session):
-            index.add(candidate)
-            keys.add(candidate.key)
-        self._index, self._keys = index, keys
+
+        def streamed() -> Iterator[Candidate]:
+            for candidate in repo.library_candidates(session):
+                keys.add(candidate.key)
+                yield candidate
+
+        self._index, self._keys = LibraryIndex(streamed()), keys
         self.rebuilds += 1
 
     def _sync(self, session: Session) -> None:

@@ -40,9 +40,16 @@ def search_text(text: str | None) -> str:
 
 
 class LibrarySearch:
-    """The normalised title and author of every mirrored album, searchable by substring."""
+    """The normalised title and author of every mirrored album, searchable by substring.
 
-    __slots__ = ("_author_starts", "_authors", "_both", "_both_starts", "_ids", "_title_starts", "_titles")
+    Besides the joined texts, each column keeps its words (split at spaces) with the rows holding
+    them, in page order: a part without a space occurs in a row exactly when it occurs in one of
+    the row's words, so its hits are the rows of the (few) vocabulary words containing it, found by
+    one `str.find` pass over the vocabulary instead of over every row. A part with spaces takes the
+    rows holding all of its pieces and checks each of them.
+    """
+
+    __slots__ = ("_authors", "_ids", "_titles")
 
     def __init__(self, rows: Iterable[tuple[int, str | None, str | None]]) -> None:
         """Take (id, norm_title, norm_author) rows in the order pages list them (norm_title, id)."""
@@ -55,10 +62,8 @@ class LibrarySearch:
             titles.append((title or "").replace("\n", " ").replace(_BETWEEN, " "))
             authors.append((author or "").replace("\n", " ").replace(_BETWEEN, " "))
         self._ids = ids
-        self._titles, self._title_starts = _joined(titles)
-        self._authors, self._author_starts = _joined(authors)
-        # Title and author of each row side by side: one pass when both parts are the same word(s).
-        self._both, self._both_starts = _joined([f"{t}{_BETWEEN}{a}" for t, a in zip(titles, authors, strict=True)])
+        self._titles = _Column(titles)
+        self._authors = _Column(authors)
 
     def __len__(self) -> int:
         """Number of albums searchable."""
@@ -71,15 +76,77 @@ class LibrarySearch:
         title, which must not list every book.
         """
         ids = self._ids
-        if not title_part or not author_part:
-            if title_part:
-                return [ids[row] for row in _hits(self._titles, self._title_starts, title_part)]
-            return [ids[row] for row in _hits(self._authors, self._author_starts, author_part)] if author_part else []
-        if title_part == author_part:  # most searches: one word, folded alike for both columns
-            return [ids[row] for row in _hits(self._both, self._both_starts, title_part)]
-        rows = set(_hits(self._titles, self._title_starts, title_part))
-        rows.update(_hits(self._authors, self._author_starts, author_part))
-        return [ids[row] for row in sorted(rows)]
+        title_rows = self._titles.rows_containing(title_part) if title_part else []
+        author_rows = self._authors.rows_containing(author_part) if author_part else []
+        if not author_rows:
+            return [ids[row] for row in title_rows]
+        if not title_rows:
+            return [ids[row] for row in author_rows]
+        return [ids[row] for row in sorted(set(title_rows).union(author_rows))]
+
+
+class _Column:
+    """One column's texts (joined, with the offset of each row) and its words' rows."""
+
+    __slots__ = ("_blob", "_starts", "_vocabulary", "_words")
+
+    def __init__(self, texts: list[str]) -> None:
+        self._blob, self._starts = _joined(texts)
+        words: dict[str, array[int]] = {}
+        for row, text in enumerate(texts):
+            for word in set(text.split(" ")):
+                held = words.get(word)
+                if held is None:
+                    words[word] = array("l", (row,))
+                else:
+                    held.append(row)
+        words.pop("", None)
+        self._words = words
+        self._vocabulary = "\n".join(words)  # one word a line, in the dict's order
+
+    def rows_containing(self, part: str) -> list[int] | array[int]:
+        """Rows whose text contains `part`, ascending (none when `part` holds a separator)."""
+        if "\n" in part or _BETWEEN in part:
+            return []
+        if " " not in part:
+            return self._rows_of_words_containing(part)
+        pieces = [piece for piece in part.split(" ") if piece]
+        if not pieces:  # only spaces: no word says where to look
+            return _hits(self._blob, self._starts, part)
+        candidates = min((self._rows_of_words_containing(piece) for piece in pieces), key=len)
+        blob, starts, last = self._blob, self._starts, len(self._starts) - 1
+        return [
+            row for row in candidates
+            if blob.find(part, starts[row], starts[row + 1] - 1 if row < last else len(blob)) != -1
+        ]
+
+    def _rows_of_words_containing(self, piece: str) -> list[int] | array[int]:
+        """Rows holding a word that contains `piece` (which has no space)."""
+        exact = self._words.get(piece)
+        found = _words_containing(self._vocabulary, piece)
+        if exact is not None and len(found) == 1:
+            return exact  # the usual case: a whole word that no other word contains
+        words = self._words
+        if len(found) == 1:
+            return words[found[0]]
+        rows: set[int] = set()
+        for word in found:
+            rows.update(words[word])
+        return sorted(rows)
+
+
+def _words_containing(vocabulary: str, piece: str) -> list[str]:
+    """The lines of `vocabulary` that contain `piece`."""
+    found: list[str] = []
+    at = vocabulary.find(piece)
+    while at != -1:
+        start = vocabulary.rfind("\n", 0, at) + 1
+        end = vocabulary.find("\n", at)
+        if end == -1:
+            end = len(vocabulary)
+        found.append(vocabulary[start:end])
+        at = vocabulary.find(piece, end)
+    return found
 
 
 def _joined(texts: list[str]) -> tuple[str, array[int]]:

@@ -78,3 +78,40 @@ def test_warm_up_builds_the_index_and_the_search(library: PlexBooksCore) -> None
     library.library_index()
     library.library_search()
     assert library.index_rebuilds == 1  # nothing was built again
+
+
+def test_word_index_equals_substring_search_over_a_generated_library() -> None:
+    """Every part (whole words, pieces of words, several words, spaces, misses) finds exactly the
+    rows whose text contains it, in page order, over the emulator's generated library."""
+    import random
+
+    from plexbooks_plugin.fakeplex.store import AUDIOBOOK_SECTION, FakeLibrary
+    from plexbooks_plugin.library_search import search_text
+    from plexbooks_plugin.matching import normalize_author
+
+    fake = FakeLibrary(3000, 5)
+    rows = sorted(
+        (search_text(a.title), a.rating_key, normalize_author(a.author))
+        for a in fake.albums.values() if a.section_id == AUDIOBOOK_SECTION
+    )
+    search = LibrarySearch((key, title, author) for title, key, author in rows)
+    rng = random.Random(9)
+    parts = ["", " ", "  ", "a", "e", "of", "the", "zzzz", "\n", "sanderson; x", "; "]
+    for _ in range(300):
+        title, _, author = rng.choice(rows)
+        text = rng.choice((title, author)) or "x"
+        start = rng.randrange(len(text))
+        parts.append(text[start:start + rng.randint(1, 14)])
+        parts.append(rng.choice(text.split(" ") or ["x"]))
+    for title_part in parts:
+        for author_part in (title_part, rng.choice(parts), ""):
+            expected = [
+                key for title, key, author in rows
+                if (title_part and title_part in title) or (author_part and author_part in author)
+            ]
+            if "\n" in title_part or "\x1f" in title_part:
+                expected = [key for title, key, author in rows if author_part and author_part in author]
+            if "\n" in author_part or "\x1f" in author_part:
+                expected = [key for title, key, author in rows if title_part and title_part in title and (
+                    "\n" not in title_part and "\x1f" not in title_part)]
+            assert search.matching_ids(title_part, author_part) == expected, (title_part, author_part)

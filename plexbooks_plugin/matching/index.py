@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from operator import itemgetter
 
+from .bitmaps import from_bitmap, to_bitmap
+from .people import Person
 from .score import (
     PRUNE_FLOOR,
     REQUEST_THRESHOLD,
@@ -73,6 +76,21 @@ def _deletes(token: str) -> set[str]:
 
 _TYPO_MIN_LEN = 6  # token_sim allows one typo only in words of 6+ letters
 _CLOSURE_FILTER_ABOVE = 16  # candidate count above which the subset pre-filter pays off
+# Query views whose rarest word has at least this many candidates (and 1/128 of the slots) are
+# intersected as bitmaps: ANDs of ints instead of set intersections walking thousands of keys.
+_BITMAP_MIN = 64
+_BITMAP_DENSITY_SHIFT = 7
+_ANSWERS_KEPT = 4096  # answers remembered (all forgotten at once when full: a bound, not an LRU)
+
+Partner = str | tuple[str, str]  # a postings token, or the two halves of a compound (both needed)
+
+
+# A candidate in `_best_of`: (bound, key, title similarity, short title, query's people, candidate's people).
+_Scored = tuple[float, str, float, bool, tuple[Person, ...], tuple[Person, ...]]
+
+
+def _partner_size(group: list[tuple[Partner, set[str]]]) -> int:
+    return sum(len(keys) for _, keys in group)
 
 
 class LibraryIndex:
@@ -88,7 +106,10 @@ class LibraryIndex:
     Thresholds at or below ~0.685 cannot be pruned this way and scan every candidate.
     """
 
-    __slots__ = ("_asins", "_deletes", "_postings", "_records", "_subtitled")
+    __slots__ = (
+        "_answers", "_asins", "_bitmaps", "_deletes", "_generation", "_postings", "_records", "_slot_keys", "_slots",
+        "_subtitled",
+    )
 
     def __init__(self, candidates: Iterable[Candidate] = ()) -> None:
         self._records: dict[str, Side] = {}
@@ -97,8 +118,16 @@ class LibraryIndex:
         self._deletes: dict[str, str] = {}
         self._asins: dict[str, tuple[str, ...]] = {}  # tuples: an ASIN is almost always unique
         self._subtitled: set[str] = set()  # keys whose title has a subtitle
-        for candidate in candidates:
-            self.add(candidate)
+        # Every key ever added has a bit position (kept when removed, reused when added again).
+        self._slots: dict[str, int] = {}
+        self._slot_keys: list[str] = []
+        self._bitmaps: dict[str, int] = {}  # token -> bitmap of its postings (common tokens, made on demand)
+        # Answers given since the index last changed: hosts ask about the same books again and again
+        # (every page of a wanted list). Each remembers the generation it was computed in, so an
+        # answer computed while another thread changed the index is never given again.
+        self._generation = 0
+        self._answers: dict[tuple[str, str | None, str | None, str | None, float], tuple[int, Match | None]] = {}
+        self.extend(candidates)
 
     def __len__(self) -> int:
         """Number of candidates in the index."""
@@ -108,14 +137,32 @@ class LibraryIndex:
         """Whether a candidate with this key is in the index."""
         return key in self._records
 
-    def add(self, candidate: Candidate) -> None:
-        """Add a candidate, replacing any candidate with the same key."""
+    def extend(self, candidates: Iterable[Candidate]) -> None:
+        """Add many candidates (a build), then make the bitmaps of the common words."""
+        # Libraries repeat titles (editions, same-titled books): each distinct title is analysed
+        # once, and its records share one analysis (a smaller index and saved file, too).
+        analysed: dict[str, TitleFeatures] = {}
+        for candidate in candidates:
+            title = analysed.get(candidate.title)
+            if title is None:
+                title = analysed[candidate.title] = analyse_title(candidate.title)[0]
+            self.add(candidate, title)
+        self.prepare()
+
+    def add(self, candidate: Candidate, title: TitleFeatures | None = None) -> None:
+        """Add a candidate, replacing any candidate with the same key (`title`: its analysis, when known)."""
         key = candidate.key
         if key in self._records:
             self.remove(key)
-        title = analyse_title(candidate.title)[0]
+        self._generation += 1
+        if title is None:
+            title = analyse_title(candidate.title)[0]
         record = make_side(title, candidate.author, candidate.narrator, candidate.asin)
         self._records[key] = record
+        if key not in self._slots:
+            self._slots[key] = len(self._slot_keys)
+            self._slot_keys.append(key)
+        bitmaps = self._bitmaps
         if title.sub_kind != SUB_NONE and _always_subtitled(title):
             self._subtitled.add(key)
         for token in _index_tokens(title):
@@ -128,6 +175,9 @@ class LibraryIndex:
                         self._deletes[variant] = token if old is None else f"{old} {token}"
             else:
                 keys.add(key)
+                bits = bitmaps.get(token) if bitmaps else None
+                if bits is not None:
+                    bitmaps[token] = bits | (1 << self._slots[key])
         if record.asin is not None:
             self._asins[record.asin] = (*self._asins.get(record.asin, ()), key)
 
@@ -136,14 +186,19 @@ class LibraryIndex:
         record = self._records.pop(key, None)
         if record is None:
             return
+        self._generation += 1
         self._subtitled.discard(key)
         for token in _index_tokens(record.title):
             keys = self._postings.get(token)
             if keys is None:
                 continue
             keys.discard(key)
+            bits = self._bitmaps.get(token)
+            if bits is not None:
+                self._bitmaps[token] = bits & ~(1 << self._slots[key])
             if not keys:
                 del self._postings[token]
+                self._bitmaps.pop(token, None)
                 if len(token) >= _TYPO_MIN_LEN and token[0] != "#":
                     for variant in _deletes(token):
                         rest = " ".join(w for w in self._deletes.get(variant, "").split() if w != token)
@@ -158,25 +213,25 @@ class LibraryIndex:
             else:
                 self._asins.pop(record.asin, None)
 
-    def _partners(self, word: str, view: tuple[str, ...]) -> list[set[str]]:
+    def _partners(self, word: str, view: tuple[str, ...]) -> list[tuple[Partner, set[str]]]:
         """Postings of every candidate that could hold a partner for `word` (see `_correspond`)."""
         postings = self._postings
-        found: list[set[str]] = []
+        found: list[tuple[Partner, set[str]]] = []
         seen = {word}
         exact = postings.get(word)
         if exact is not None:
-            found.append(exact)
+            found.append((word, exact))
         if word[0] == "#":
             return found
         for cut in range(1, len(word)):  # candidate "night time" for query "nighttime"
             head, tail = postings.get(word[:cut]), postings.get(word[cut:])
             if head is not None and tail is not None:
-                found.append(head & tail)
+                found.append(((word[:cut], word[cut:]), head & tail))
         for other in view:  # candidate "nighttime" for query "night time"
             for joined in (word + other, other + word):
                 keys = postings.get(joined)
                 if keys is not None:
-                    found.append(keys)
+                    found.append((joined, keys))
         variants = [word + "s"]
         if word.endswith(("s", "x", "z", "ch", "sh")):
             variants.append(word + "es")
@@ -193,9 +248,9 @@ class LibraryIndex:
             if other in seen:
                 continue
             seen.add(other)
-            keys = self._postings.get(other)
+            keys = postings.get(other)
             if keys is not None and token_sim(word, other) > 0.0:
-                found.append(keys)
+                found.append((other, keys))
         return found
 
     def _view_keys(self, words: tuple[str, ...], numbers: tuple[int, ...]) -> set[str]:
@@ -205,17 +260,55 @@ class LibraryIndex:
         if not tokens:
             return set()
         # Start from the rarest word, then keep only keys that also hold the other words.
-        groups = sorted((self._partners(t, words) for t in tokens), key=lambda g: sum(len(s) for s in g))
+        groups = sorted((self._partners(t, words) for t in tokens), key=_partner_size)
         first = groups[0]
         if not first:
             return set()
-        keys: set[str] = first[0].union(*first[1:])
+        if len(groups) > 1 and _partner_size(first) >= self._bitmap_min():
+            return self._view_keys_by_bitmaps(groups)
+        keys: set[str] = first[0][1].union(*(s for _, s in first[1:]))
         for group in groups[1:]:
             if not keys:
                 break
             # set & set walks the smaller set, in C
-            keys = set[str]().union(*(keys & s for s in group))
+            keys = set[str]().union(*(keys & s for _, s in group))
         return keys
+
+    def prepare(self) -> None:
+        """Make the bitmaps of the common tokens now (after a build), not in the first questions."""
+        least = self._bitmap_min()
+        for token, keys in self._postings.items():
+            if len(keys) >= least and token not in self._bitmaps:
+                self._bitmaps[token] = to_bitmap(keys, self._slots, len(self._slot_keys))
+
+    def _bitmap_min(self) -> int:
+        """Fewest postings a token needs for its bitmap to be kept (and a view to be intersected as bitmaps)."""
+        return max(_BITMAP_MIN, len(self._slot_keys) >> _BITMAP_DENSITY_SHIFT)
+
+    def _bitmap(self, token: str) -> int:
+        """The postings of `token` as a bitmap of slots (kept for common tokens until their postings change)."""
+        bits = self._bitmaps.get(token)
+        if bits is None:
+            keys = self._postings[token]
+            bits = to_bitmap(keys, self._slots, len(self._slot_keys))
+            if len(keys) >= self._bitmap_min():
+                self._bitmaps[token] = bits
+        return bits
+
+    def _view_keys_by_bitmaps(self, groups: list[list[tuple[Partner, set[str]]]]) -> set[str]:
+        """`_view_keys` for views of common words only: the same keys, from ANDs and ORs of bitmaps."""
+        found = -1
+        for group in groups:
+            union = 0
+            for partner, _ in group:
+                if isinstance(partner, str):
+                    union |= self._bitmap(partner)
+                else:
+                    union |= self._bitmap(partner[0]) & self._bitmap(partner[1])
+            found &= union
+            if not found:
+                return set()
+        return from_bitmap(found, self._slot_keys)
 
     def _closure(self, title: TitleFeatures) -> set[str]:
         """Every word a candidate word could be in order to partner a word of the query.
@@ -282,6 +375,20 @@ class LibraryIndex:
         threshold: float = REQUEST_THRESHOLD,
     ) -> Match | None:
         """The best candidate scoring >= threshold (ties: score, then ASIN match, then lowest key)."""
+        asked = (title, author, asin, narrator, threshold)
+        generation = self._generation
+        known = self._answers.get(asked)
+        if known is not None and known[0] == generation:
+            return known[1]
+        answer = self._answer(title, author, asin, narrator, threshold)
+        if len(self._answers) >= _ANSWERS_KEPT:
+            self._answers.clear()
+        self._answers[asked] = (generation, answer)
+        return answer
+
+    def _answer(
+        self, title: str, author: str | None, asin: str | None, narrator: str | None, threshold: float,
+    ) -> Match | None:
         query = side(title, author, narrator, asin)
         if query.asin is not None:
             holders = self._asins.get(query.asin)
@@ -295,16 +402,52 @@ class LibraryIndex:
         return None if best is None else Match(best[0], best[1], "fuzzy")
 
     def _best_of(self, query: Side, keys: Iterable[str], threshold: float, scan_all: bool) -> tuple[str, float] | None:
-        """The best (key, score) >= threshold among `keys`: `score_sides` with memoised parts."""
-        title_sim_of = title_sim if scan_all else corresponding_title_sim
-        # Libraries repeat titles (editions, same-titled books) and authors: both similarities
-        # are pure functions, so each distinct title / author field is scored once per query.
-        title_memo: dict[tuple[bool, TitleFeatures], tuple[float, bool]] = {}
+        """The best (key, score) >= threshold among `keys`: `score_sides` with memoised parts.
+
+        The authors are compared last, best titles first: `final_score` with a perfect author bounds
+        what a candidate can reach, so candidates whose bound is below the best score so far (or
+        the threshold) are never compared. The result is the same in any order.
+        """
+        scored = self._title_scores(query, keys, scan_all)
+        scored.sort(key=itemgetter(0), reverse=True)
+        # The person tuples are shared per distinct field (lru_cache) and alive in the records.
         author_memo: dict[tuple[int, int, int], tuple[float, bool]] = {}
-        best_key: str | None = None
-        best_score = -1.0
+        records = self._records
+        best_key = ""
+        best_score = floor = -1.0
+        for bound, key, title, short, people_q, people_c in scored:
+            if bound < floor or bound < threshold:
+                break  # sorted: no later candidate can reach the best score either
+            if bound == best_score and key > best_key:
+                continue  # at best a tie, which the lower key already wins
+            record = records[key]
+            people_key = (id(people_q), id(people_c), id(record.narrators))
+            author_value = author_memo.get(people_key)
+            if author_value is None:
+                author_value = author_memo[people_key] = author_sim(
+                    people_q, query.narrators, people_c, record.narrators
+                )
+            score = final_score(
+                title, author_value[0], author_value[1], query.asin is not None and record.asin is not None,
+                other_recording=other_recording(query, record), short_title=short,
+            )
+            if score < threshold:
+                continue
+            if score > best_score or (score == best_score and key < best_key):
+                best_key, best_score = key, score
+                floor = best_score
+        return None if best_score < 0.0 else (best_key, best_score)
+
+    def _title_scores(self, query: Side, keys: Iterable[str], scan_all: bool) -> list[_Scored]:
+        """Each candidate's title similarity and the score it could reach with a perfect author."""
+        title_sim_of = title_sim if scan_all else corresponding_title_sim
+        # Libraries repeat titles (editions, same-titled books): the similarity is a pure
+        # function, so each distinct title is scored once per query.
+        title_memo: dict[tuple[bool, TitleFeatures], tuple[float, bool]] = {}
+        records = self._records
+        scored: list[_Scored] = []
         for key in keys:
-            record = self._records[key]
+            record = records[key]
             title_q, people_q = resolve_lead(query, record.authors)
             title_c, people_c = resolve_lead(record, query.authors)
             memo_key = (title_q is query.title, title_c)
@@ -313,21 +456,12 @@ class LibraryIndex:
                 title_value = title_memo[memo_key] = (
                     title_sim_of(title_q, title_c), is_short(title_q) or is_short(title_c)
                 )
-            if not title_value[0] and not scan_all:
+            title = title_value[0]
+            if not title and not scan_all:
                 continue  # the title does not correspond: cannot exceed PRUNE_FLOOR
-            # The person tuples are shared per distinct field (lru_cache) and alive in the records.
-            people_key = (id(people_q), id(people_c), id(record.narrators))
-            author_value = author_memo.get(people_key)
-            if author_value is None:
-                author_value = author_memo[people_key] = author_sim(
-                    people_q, query.narrators, people_c, record.narrators
-                )
-            score = final_score(
-                title_value[0], author_value[0], author_value[1], query.asin is not None and record.asin is not None,
-                other_recording=other_recording(query, record), short_title=title_value[1],
+            bound = final_score(
+                title, 1.0, False, query.asin is not None and record.asin is not None,
+                other_recording=other_recording(query, record),
             )
-            if score < threshold:
-                continue
-            if score > best_score or (score == best_score and best_key is not None and key < best_key):
-                best_key, best_score = key, score
-        return None if best_key is None else (best_key, best_score)
+            scored.append((bound, key, title, title_value[1], people_q, people_c))
+        return scored
