@@ -11,292 +11,21 @@ from .._version import __version__
 from ..models import REQUEST_STATUSES
 from ..state import url_prefix
 from .blueprint import bp
-from .forms import DEFAULT_AVAILABILITY_MAX, MAX_INT_ARG
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
-def _error(description: str, schema: str = "Error") -> dict[str, Any]:
-    return _json(_ref(schema), description)
-
-
-def _nullable(kind: str) -> dict[str, Any]:
-    return {"type": [kind, "null"]}
-
-
-_PLEX_WEB_URL: dict[str, Any] = {
-    "type": ["string", "null"], "format": "uri",
-    "description": "the book in Plex's web app (Open in Plex); null when Plex lacks it or the server is unknown",
-}
-#: Text the API stores: no NUL character (400 invalid_text), at most `max_length` characters once stripped.
-NO_NUL = "^[^\\x00]*$"
-#: A required text: besides the above, at least one character that is not whitespace.
-NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
-
-
-def _text(max_length: int = 1024, *, nullable: bool = False, required: bool = False) -> dict[str, Any]:
-    """A string field as `forms.string_field` reads it (stripped, no NUL, capped; required ones not blank)."""
-    schema: dict[str, Any] = {"type": ["string", "null"] if nullable else "string", "maxLength": max_length,
-                              "pattern": NOT_BLANK if required else NO_NUL}
-    return schema
-
-
-def _body(schema: str, example: dict[str, Any]) -> dict[str, Any]:
-    return {"required": True, "content": {"application/json": {"schema": _ref(schema), "example": example}}}
-
-
-UNAUTHORIZED = _error("Not signed in and no valid X-Plexbooks-Key")
-FORBIDDEN = _error("Signed in, but this needs an admin (the Plex server owner)")
-BAD_REQUEST = _error("The body is not a JSON object, or a field has the wrong type; `field` names it", "FieldError")
-TOO_LARGE = _error("The body is larger than the plugin accepts (1 MB by default)")
-PLEX_FAILED = _error(
-    "Plex could not be reached or refused the token (error: plex_unreachable, plex_unauthorized, plex_error)"
+from .forms import MAX_INT_ARG
+from .openapi_schemas import (
+    BAD_REQUEST,
+    FORBIDDEN,
+    NO_NUL,
+    NOT_CONFIGURED,
+    PLEX_FAILED,
+    SCHEMAS,
+    TOO_LARGE,
+    UNAUTHORIZED,
+    body,
+    failure,
+    ref,
+    reply,
 )
-NOT_CONFIGURED = _error("Plex or the library is not configured yet (error: not_configured)")
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error", "message"],
-        "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
-    },
-    "FieldError": {
-        "type": "object",
-        "required": ["error", "message"],
-        "properties": {
-            "error": {"type": "string", "enum": [
-                "invalid_json", "invalid_field", "invalid_text", "too_many_books", "csrf_failed", "invalid_settings",
-            ]},
-            "message": {"type": "string"},
-            "field": {"type": "string"},
-        },
-    },
-    "ScanRunning": {
-        "type": "object",
-        "required": ["error", "message", "run_id"],
-        "properties": {
-            "error": {"const": "scan_running"}, "message": {"type": "string"}, "run_id": {"type": "integer"},
-        },
-    },
-    "Library": {
-        "type": "object",
-        "required": ["id", "title", "type", "locations", "item_count"],
-        "properties": {
-            "id": {"type": "string"}, "title": {"type": "string"},
-            "type": {"type": "string", "description": "always `artist`: Plex keeps audiobooks in music libraries"},
-            "locations": {"type": "array", "items": {"type": "string"}},
-            "item_count": _nullable("integer"),
-            "selected": {"type": "boolean", "description": "mirrored by plexbooks (`/api/libraries` only)"},
-            "looks_like": {"type": "string", "enum": ["audiobooks", "music", "unknown"],
-                           "description": "a hint from the agent and the track lengths (`/api/libraries` only)"},
-        },
-    },
-    "ScanStarted": {"type": "object", "required": ["run_id"], "properties": {"run_id": {"type": "integer"}}},
-    "ScanRun": {
-        "type": "object",
-        "required": ["run_id", "kind", "status", "progress", "summary", "error"],
-        "properties": {
-            "run_id": {"type": "integer"},
-            "kind": {"type": "string", "enum": ["full", "recent"]},
-            "status": {"type": "string", "enum": ["running", "succeeded", "failed", "cancelled"]},
-            "progress": {
-                "type": "object", "required": ["done", "total"],
-                "properties": {"done": {"type": "integer"}, "total": _nullable("integer")},
-            },
-            "summary": {
-                "type": ["object", "null"],
-                "properties": {k: {"type": "integer"} for k in ("total", "new", "updated", "removed", "matched")},
-            },
-            "error": _nullable("string"),
-            "warning": _nullable("string"),
-            "started_at": {"type": "string", "format": "date-time"},
-            "finished_at": {"type": ["string", "null"], "format": "date-time"},
-            "duration_seconds": {"type": ["number", "null"], "description": "from start to finish; null while running"},
-            "changes": {
-                "type": ["object", "null"], "description": "the summary in the scans page's words",
-                "properties": {k: {"type": "integer"} for k in (
-                    "badges_gained", "new", "updated", "removed", "requests_completed")},
-            },
-        },
-    },
-    "Detection": {
-        "type": "object", "required": ["realtime", "webhooks"],
-        "properties": {
-            "realtime": {
-                "type": "object", "required": ["enabled", "state", "events", "reconnects", "can_reconnect"],
-                "properties": {
-                    "enabled": {"type": "boolean"},
-                    "state": {"type": "string", "description": "connecting, connected, refused or disconnected "
-                              "(reconnecting at retry_at), off, stopped, not_running (no scheduler leader)"},
-                    "connected_since": {"type": ["string", "null"]}, "events": {"type": "integer"},
-                    "last_event_at": {"type": ["string", "null"]}, "error": {"type": ["string", "null"]},
-                    "retry_in": {"type": ["number", "null"]}, "retry_at": {"type": ["string", "null"]},
-                    "reconnects": {"type": "integer"}, "can_reconnect": {"type": "boolean"},
-                    "last_catch_up": {"type": ["object", "null"], "description": "the newest catch-up poll's run"},
-                },
-            },
-            "webhooks": {
-                "type": "object", "required": ["counts", "recent"],
-                "properties": {
-                    "target": {"type": ["string", "null"]}, "signed": {"type": "boolean"},
-                    "counts": {"type": "object"}, "recent": {"type": "array", "items": {"type": "object"}},
-                },
-            },
-        },
-    },
-    "RemovalConfirmed": {
-        "type": "object", "required": ["confirmed", "removed"],
-        "properties": {"confirmed": {"type": "boolean"}, "removed": {"type": "integer"}, "run_id": {"type": "integer"}},
-    },
-    "LibraryItem": {
-        "type": "object",
-        "required": ["rating_key", "section_id", "guid", "title", "author", "narrator", "year", "asin", "duration"],
-        "properties": {
-            "rating_key": {"type": "string"}, "section_id": {"type": "string", "description": "its library's id"},
-            "guid": {"type": "string"}, "title": {"type": "string"},
-            "author": _nullable("string"), "narrator": _nullable("string"), "year": _nullable("integer"),
-            "asin": _nullable("string"), "duration": {"type": ["integer", "null"], "description": "milliseconds"},
-        },
-    },
-    "LibraryPage": {
-        "type": "object",
-        "required": ["items", "total"],
-        "properties": {
-            "items": {"type": "array", "items": _ref("LibraryItem")},
-            "total": {"type": "integer"}, "page": {"type": "integer"}, "per_page": {"type": "integer"},
-        },
-    },
-    "Book": {
-        "type": "object",
-        "required": ["title"],
-        "properties": {
-            "title": _text(required=True), "author": _text(nullable=True),
-            "asin": _text(32, nullable=True), "narrator": _text(nullable=True),
-        },
-    },
-    "AvailabilityRequest": {
-        "type": "object", "required": ["books"],
-        "properties": {"books": {"type": "array", "maxItems": DEFAULT_AVAILABILITY_MAX, "items": _ref("Book")}},
-    },
-    "Availability": {
-        "type": "object",
-        "required": ["available", "rating_key", "score", "matched_by"],
-        "properties": {
-            "available": {"type": "boolean"}, "rating_key": _nullable("string"), "score": _nullable("number"),
-            "matched_by": {"type": ["string", "null"], "enum": ["asin", "fuzzy", None]},
-        },
-    },
-    "AvailabilityResults": {
-        "type": "object", "required": ["results"],
-        "properties": {"results": {"type": "array", "items": _ref("Availability")}},
-    },
-    "NewRequest": {
-        "type": "object", "required": ["title"],
-        "properties": {
-            "title": _text(required=True), "author": _text(nullable=True), "asin": _text(32, nullable=True),
-            "host_request_id": {
-                **_text(128, nullable=True),
-                "description": "admins and the host key only (a plain user gets 400): the host's id; made up if absent",
-            },
-            "requested_by": {
-                **_text(255, nullable=True),
-                "description": "admins and the host key only: the Plex username the request is for "
-                               "(default: the signed-in user)",
-            },
-            "force": {"type": "boolean", "description": "admins only: skip the duplicate checks"},
-        },
-    },
-    "Request": {
-        "type": "object",
-        "required": ["request_id", "host_request_id", "title", "author", "asin", "status", "rating_key"],
-        "properties": {
-            "request_id": {"type": "string", "description": "the host's request id (same as host_request_id)"},
-            "host_request_id": {"type": "string"}, "title": {"type": "string"}, "author": _nullable("string"),
-            "asin": _nullable("string"), "status": {"type": "string", "enum": list(REQUEST_STATUSES)},
-            "rating_key": _nullable("string"), "plex_guid": _nullable("string"),
-            "downloaded_path": {
-                "type": ["string", "null"], "description": "admins and the host key only: absent for plain users",
-            },
-            "requested_by": {"type": ["string", "null"], "description": "the Plex username who asked, if known"},
-            "plex_web_url": _PLEX_WEB_URL,
-            "created_at": {"type": "string", "format": "date-time"},
-            "updated_at": {"type": "string", "format": "date-time"},
-        },
-    },
-    "RequestList": {
-        "type": "object", "required": ["items", "total"],
-        "properties": {"items": {"type": "array", "items": _ref("Request")}, "total": {"type": "integer"}},
-    },
-    "AlreadyAvailable": {
-        "type": "object",
-        "required": ["error", "message", "rating_key"],
-        "properties": {
-            "error": {"const": "already_available"}, "message": {"type": "string"},
-            "rating_key": {"type": "string"}, "score": {"type": "number"}, "matched_by": {"type": "string"},
-            "book": {"anyOf": [_ref("LibraryItem"), {"type": "null"}]},
-            "plex_web_url": _PLEX_WEB_URL,
-        },
-    },
-    "AlreadyRequested": {
-        "type": "object",
-        "required": ["error", "message", "request_id"],
-        "properties": {
-            "error": {"const": "already_requested"}, "message": {"type": "string"},
-            "request_id": {"type": "string"}, "status": {"type": "string"},
-        },
-    },
-    "DownloadOrganized": {
-        "type": "object", "required": ["request_id", "title"],
-        "properties": {
-            "request_id": {"anyOf": [_text(128, required=True), {"type": "integer"}]}, "title": _text(required=True),
-            "author": _text(nullable=True), "path": {**_text(4096, nullable=True), "description": "where it was filed"},
-            "asin": _text(32, nullable=True),
-        },
-    },
-    "HookResult": {
-        "type": "object", "required": ["request_id", "status"],
-        "properties": {
-            "request_id": {"type": "string"}, "status": {"type": "string"}, "created": {"type": "boolean"},
-            "refresh": {"type": "string", "description": "`requested`, `skipped` or `failed: ...`"},
-            "refresh_error": {"type": "string", "description": "why the refresh failed (the request is kept)"},
-            "refresh_scope": {"type": "string", "enum": ["folder", "section"],
-                              "description": "one folder, or whole libraries when Plex does not see the folder"},
-            "refresh_path": {"type": "string", "description": "the folder as Plex sees it (after `path_map`)"},
-            "refresh_sections": {"type": "array", "items": {"type": "string"}},
-            "path_warning": {"type": "string"}, "suggested_path_map": _nullable("string"),
-            "ignored_files": {"type": "array", "items": {"type": "string"},
-                              "description": "the imported files, all of kinds Plex music libraries skip"},
-            "files_warning": {"type": "string"},
-        },
-    },
-    "ConnectionTest": {
-        "type": "object",
-        "properties": {
-            "url": {
-                "type": ["string", "null"], "maxLength": 2048,
-                "pattern": "^[ \\t]*https?://[A-Za-z0-9][A-Za-z0-9.-]{0,62}(:[1-9][0-9]{0,3})?/?[ \\t]*$",
-                "description": "default: the stored server URL; another URL needs its token",
-            },
-            "token": {**_text(512, nullable=True),
-                      "description": "default: the stored token, which is sent only to the stored URL"},
-        },
-    },
-    "ConnectionReport": {
-        "type": "object",
-        "required": ["ok", "machine_identifier", "server_name", "version", "music_libraries"],
-        "properties": {
-            "ok": {"type": "boolean"}, "machine_identifier": {"type": "string"},
-            "server_name": _nullable("string"), "version": _nullable("string"),
-            "music_libraries": {"type": "array", "items": _ref("Library")},
-        },
-    },
-}
 
 USER: list[dict[str, list[str]]] = [{"plexSession": []}, {"hostKey": []}]
 ADMIN: list[dict[str, list[str]]] = [{"plexSession": []}, {"hostKey": []}]
@@ -309,18 +38,18 @@ def _admin_paths() -> dict[str, Any]:
             "summary": "List the Plex server's music-type libraries", "tags": ["admin"], "security": ADMIN,
             "x-plexbooks-role": "admin",
             "responses": {
-                "200": _json({"type": "array", "items": _ref("Library")}, "The music libraries with album counts"),
+                "200": reply({"type": "array", "items": ref("Library")}, "The music libraries with album counts"),
                 "401": UNAUTHORIZED, "403": FORBIDDEN, "409": NOT_CONFIGURED, "502": PLEX_FAILED,
             },
         }},
         "/api/test-connection": {"post": {
             "summary": "Test a server URL and token (default: the stored ones)", "tags": ["admin"],
             "security": ADMIN, "x-plexbooks-role": "admin",
-            "requestBody": _body("ConnectionTest", {}),
+            "requestBody": body("ConnectionTest", {}),
             "responses": {
-                "200": _json(_ref("ConnectionReport"), "The server answered"),
+                "200": reply(ref("ConnectionReport"), "The server answered"),
                 "400": BAD_REQUEST, "401": UNAUTHORIZED, "403": FORBIDDEN,
-                "409": _error("Nothing stored to test (not_configured), or another URL without its token "
+                "409": failure("Nothing stored to test (not_configured), or another URL without its token "
                               "(token_required: the stored token goes only to the stored server)"),
                 "502": PLEX_FAILED,
             },
@@ -328,11 +57,11 @@ def _admin_paths() -> dict[str, Any]:
         "/api/scan": {"post": {
             "summary": "Start a full or recently-added scan", "tags": ["admin"], "security": ADMIN,
             "x-plexbooks-role": "admin",
-            "requestBody": _body("ScanStart", {"kind": "recent"}),
+            "requestBody": body("ScanStart", {"kind": "recent"}),
             "responses": {
-                "202": _json(_ref("ScanStarted"), "The scan runs in the background"),
+                "202": reply(ref("ScanStarted"), "The scan runs in the background"),
                 "400": BAD_REQUEST, "401": UNAUTHORIZED, "403": FORBIDDEN,
-                "409": _json({"anyOf": [_ref("ScanRunning"), _ref("Error")]},
+                "409": reply({"anyOf": [ref("ScanRunning"), ref("Error")]},
                              "A scan is already running (scan_running, with its run_id), or Plex is not configured"),
                 "413": TOO_LARGE,
             },
@@ -341,9 +70,9 @@ def _admin_paths() -> dict[str, Any]:
             "summary": "Apply the removal a full scan held back for confirmation", "tags": ["admin"],
             "security": ADMIN, "x-plexbooks-role": "admin",
             "responses": {
-                "200": _json(_ref("RemovalConfirmed"), "Removed"),
+                "200": reply(ref("RemovalConfirmed"), "Removed"),
                 "401": UNAUTHORIZED, "403": FORBIDDEN,
-                "409": _json({"anyOf": [_ref("ScanRunning"), _ref("Error")]},
+                "409": reply({"anyOf": [ref("ScanRunning"), ref("Error")]},
                              "Nothing is pending (nothing_pending), or a scan is running"),
             },
         }},
@@ -352,14 +81,14 @@ def _admin_paths() -> dict[str, Any]:
             "security": ADMIN, "x-plexbooks-role": "admin",
             "parameters": [{"name": "run_id", "in": "path", "required": True, "schema": {"type": "integer"}}],
             "responses": {
-                "200": _json(_ref("ScanRun"), "The run, now cancelled"), "401": UNAUTHORIZED, "403": FORBIDDEN,
-                "404": _error("No such run"), "409": _error("The run is not running (not_running)"),
+                "200": reply(ref("ScanRun"), "The run, now cancelled"), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                "404": failure("No such run"), "409": failure("The run is not running (not_running)"),
             },
         }},
         "/api/detection": {"get": {
             "summary": "The notification listener's state and the webhook deliveries", "tags": ["admin"],
             "security": ADMIN, "x-plexbooks-role": "admin",
-            "responses": {"200": _json(_ref("Detection"), "The state"), "401": UNAUTHORIZED, "403": FORBIDDEN},
+            "responses": {"200": reply(ref("Detection"), "The state"), "401": UNAUTHORIZED, "403": FORBIDDEN},
         }},
         "/api/scan/{run_id}": {"get": {
             "summary": "A scan's status and progress", "tags": ["admin"], "security": ADMIN,
@@ -367,8 +96,8 @@ def _admin_paths() -> dict[str, Any]:
             "parameters": [{"name": "run_id", "in": "path", "required": True,
                             "schema": {"type": "integer", "minimum": 0, "maximum": MAX_INT_ARG}}],
             "responses": {
-                "200": _json(_ref("ScanRun"), "The run"), "401": UNAUTHORIZED, "403": FORBIDDEN,
-                "404": _error("No such run"),
+                "200": reply(ref("ScanRun"), "The run"), "401": UNAUTHORIZED, "403": FORBIDDEN,
+                "404": failure("No such run"),
             },
         }},
     }
@@ -381,12 +110,12 @@ def _request_paths() -> dict[str, Any]:
             "post": {
                 "summary": "Track a request unless Plex has the book or it is already requested",
                 "tags": ["user"], "security": USER, "x-plexbooks-role": "user",
-                "requestBody": _body("NewRequest", {"title": "A Book Nobody Owns", "author": "Nobody In Particular"}),
+                "requestBody": body("NewRequest", {"title": "A Book Nobody Owns", "author": "Nobody In Particular"}),
                 "responses": {
-                    "201": _json(_ref("Request"), "Tracked"),
+                    "201": reply(ref("Request"), "Tracked"),
                     "400": BAD_REQUEST, "401": UNAUTHORIZED,
-                    "403": _error("`force` was sent by someone who is not an admin"),
-                    "409": _json({"anyOf": [_ref("AlreadyAvailable"), _ref("AlreadyRequested")]},
+                    "403": failure("`force` was sent by someone who is not an admin"),
+                    "409": reply({"anyOf": [ref("AlreadyAvailable"), ref("AlreadyRequested")]},
                                  "Refused: already in Plex, or already requested"),
                     "413": TOO_LARGE,
                 },
@@ -400,8 +129,8 @@ def _request_paths() -> dict[str, Any]:
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
                 ],
                 "responses": {
-                    "200": _json(_ref("RequestList"), "The requests"),
-                    "400": _error("`status` or `limit` is not one of the documented values", "FieldError"),
+                    "200": reply(ref("RequestList"), "The requests"),
+                    "400": failure("`status` or `limit` is not one of the documented values", "FieldError"),
                     "401": UNAUTHORIZED,
                 },
             },
@@ -410,8 +139,8 @@ def _request_paths() -> dict[str, Any]:
             "summary": "One tracked request (by the host's request id) with its status", "tags": ["user"],
             "security": USER, "x-plexbooks-role": "user",
             "parameters": [{"name": "request_id", "in": "path", "required": True, "schema": {"type": "string"}}],
-            "responses": {"200": _json(_ref("Request"), "The request"), "401": UNAUTHORIZED,
-                          "404": _error("Not tracked, or another user's request (for a plain user)")},
+            "responses": {"200": reply(ref("Request"), "The request"), "401": UNAUTHORIZED,
+                          "404": failure("Not tracked, or another user's request (for a plain user)")},
         }},
     }
 
@@ -433,15 +162,15 @@ def _user_paths() -> dict[str, Any]:
                                                                  "default": 50}},
             ],
             "responses": {
-                "200": _json(_ref("LibraryPage"), "One page"), "400": BAD_REQUEST, "401": UNAUTHORIZED,
+                "200": reply(ref("LibraryPage"), "One page"), "400": BAD_REQUEST, "401": UNAUTHORIZED,
             },
         }},
         "/api/availability": {"post": {
             "summary": "Is each book already in Plex? Answered from the in-memory index, in order",
             "tags": ["user"], "security": USER, "x-plexbooks-role": "user",
-            "requestBody": _body("AvailabilityRequest", {"books": [{"title": "Dune", "author": "Frank Herbert"}]}),
+            "requestBody": body("AvailabilityRequest", {"books": [{"title": "Dune", "author": "Frank Herbert"}]}),
             "responses": {
-                "200": _json(_ref("AvailabilityResults"), "One result per book, same order"),
+                "200": reply(ref("AvailabilityResults"), "One result per book, same order"),
                 "400": BAD_REQUEST, "401": UNAUTHORIZED, "413": TOO_LARGE,
             },
         }},
@@ -449,19 +178,19 @@ def _user_paths() -> dict[str, Any]:
         "/api/hooks/download-organized": {"post": {
             "summary": "The host filed a finished download: mark the request downloaded (created if unknown)",
             "tags": ["host"], "security": ADMIN, "x-plexbooks-role": "admin",
-            "requestBody": _body("DownloadOrganized", {
+            "requestBody": body("DownloadOrganized", {
                 "request_id": "host-42", "title": "A Book Nobody Owns", "author": "Nobody In Particular",
                 "path": "/audiobooks/Nobody In Particular/A Book Nobody Owns",
             }),
             "responses": {
-                "200": _json(_ref("HookResult"), "Marked downloaded"), "400": BAD_REQUEST,
+                "200": reply(ref("HookResult"), "Marked downloaded"), "400": BAD_REQUEST,
                 "401": UNAUTHORIZED, "403": FORBIDDEN, "413": TOO_LARGE,
-                "500": _error("The request could not be marked downloaded (error: hook_failed); the host may retry"),
+                "500": failure("The request could not be marked downloaded (error: hook_failed); the host may retry"),
             },
         }},
         "/api/openapi.json": {"get": {
             "summary": "This document", "tags": ["meta"], "security": [],
-            "responses": {"200": _json({"type": "object", "required": ["openapi", "info", "paths"]}, "OpenAPI 3.1")},
+            "responses": {"200": reply({"type": "object", "required": ["openapi", "info", "paths"]}, "OpenAPI 3.1")},
         }},
     }
 
