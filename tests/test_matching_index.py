@@ -15,8 +15,9 @@ from plexbooks_plugin.matching import (
     LibraryIndex,
     Match,
     match_score,
-    normalize_asin,
 )
+
+from .matching_oracle import brute_force_match
 
 # Words chosen to collide: plurals, compounds and their halves, one-typo neighbours, number words.
 WORDS = (
@@ -139,24 +140,6 @@ def _queries(rng: random.Random, library: Sequence[Candidate], count: int) -> li
     return queries
 
 
-def _brute_force(
-    library: Sequence[Candidate], title: str, author: str | None, asin: str | None, threshold: float,
-) -> Match | None:
-    """The specification: best match_score over every candidate; ties: ASIN match, then lowest key."""
-    best: tuple[float, bool, str] | None = None
-    query_asin = normalize_asin(asin)
-    for c in library:
-        score = match_score(title, author, c.title, c.author, narrator_b=c.narrator, asin_a=asin, asin_b=c.asin)
-        if score < threshold:
-            continue
-        by_asin = query_asin is not None and query_asin == normalize_asin(c.asin)
-        if best is None or (-score, not by_asin, c.key) < (-best[0], not best[1], best[2]):
-            best = (score, by_asin, c.key)
-    if best is None:
-        return None
-    return Match(best[2], best[0], "asin" if best[1] else "fuzzy")
-
-
 @pytest.fixture(scope="module")
 def library() -> list[Candidate]:
     return _library(random.Random(20240611), 1500)
@@ -180,7 +163,7 @@ def test_index_equals_brute_force(library: list[Candidate], index: LibraryIndex,
     queries = _queries(rng, library, count)
     found = 0
     for title, author, asin in queries:
-        expected = _brute_force(library, title, author, asin, threshold)
+        expected = brute_force_match(library, title, author, asin, threshold)
         got = index.best_match(title, author, asin=asin, threshold=threshold)
         assert got == expected, (title, author, asin)
         found += expected is not None
@@ -195,7 +178,7 @@ def test_index_prefilter_is_exact(
     monkeypatch.setattr(matching.index, "_CLOSURE_FILTER_ABOVE", 0)
     rng = random.Random(4242)
     for title, author, asin in _queries(rng, library, 50):
-        expected = _brute_force(library, title, author, asin, REQUEST_THRESHOLD)
+        expected = brute_force_match(library, title, author, asin, REQUEST_THRESHOLD)
         assert index.best_match(title, author, asin=asin) == expected, (title, author, asin)
 
 

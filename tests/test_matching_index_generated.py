@@ -21,10 +21,11 @@ from plexbooks_plugin.matching import (
     Candidate,
     LibraryIndex,
     Match,
-    match_score,
     normalize_asin,
 )
 from plexbooks_plugin.matching import index as index_module
+
+from .matching_oracle import brute_force_match
 
 Query = tuple[str, str | None, str | None]
 
@@ -100,21 +101,6 @@ def _queries(rng: random.Random, library: Sequence[Candidate], count: int) -> li
     return queries
 
 
-def _brute_force(library: Sequence[Candidate], query: Query, threshold: float) -> Match | None:
-    """The specification: best match_score over every candidate; ties: ASIN match, then lowest key."""
-    title, author, asin = query
-    best: tuple[float, bool, str] | None = None
-    query_asin = normalize_asin(asin)
-    for c in library:
-        score = match_score(title, author, c.title, c.author, narrator_b=c.narrator, asin_a=asin, asin_b=c.asin)
-        if score < threshold:
-            continue
-        by_asin = query_asin is not None and query_asin == normalize_asin(c.asin)
-        if best is None or (-score, not by_asin, c.key) < (-best[0], not best[1], best[2]):
-            best = (score, by_asin, c.key)
-    return None if best is None else Match(best[2], best[0], "asin" if best[1] else "fuzzy")
-
-
 @pytest.fixture(scope="module")
 def library() -> list[Candidate]:
     return _generated(2000, 11)
@@ -124,7 +110,7 @@ def library() -> list[Candidate]:
 def expected(library: list[Candidate]) -> dict[tuple[Query, float], Match | None]:
     """The straightforward answer of every query at both thresholds (computed once for the module)."""
     queries = _queries(random.Random(7), library, 90)
-    return {(q, t): _brute_force(library, q, t) for q in queries for t in (REQUEST_THRESHOLD, CATALOG_THRESHOLD)}
+    return {(q, t): brute_force_match(library, *q, t) for q in queries for t in (REQUEST_THRESHOLD, CATALOG_THRESHOLD)}
 
 
 @pytest.fixture(params=["default", "always", "never"])
@@ -176,7 +162,7 @@ def _patched(library: list[Candidate], index: LibraryIndex | None) -> list[Candi
 @pytest.fixture(scope="module")
 def patched_expected(library: list[Candidate]) -> dict[Query, Match | None]:
     rows = _patched(library, None)
-    return {q: _brute_force(rows, q, REQUEST_THRESHOLD) for q in _queries(random.Random(5), rows, 45)}
+    return {q: brute_force_match(rows, *q, REQUEST_THRESHOLD) for q in _queries(random.Random(5), rows, 45)}
 
 
 def test_patched_index_answers_equal_brute_force(
