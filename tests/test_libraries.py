@@ -58,6 +58,16 @@ def added(fake: FakePlex) -> Iterator[list[str]]:
         fake.remove_album(key)
 
 
+def mirror_small_second_library(core: PlexBooksCore, factory: FakePlexFactory) -> FakePlex:
+    """An emulator of its own (30 books in library 4, only 4 in library 5), both selected and mirrored."""
+    own = factory(items=30, seed=4, second_audiobooks=4)
+    core.set_setting("plex_url", own.url)
+    core.set_setting("plex_token", own.token)
+    core.set_setting("library_ids", "4,5")
+    run_scan(core, "full")
+    return own
+
+
 # ------------------------------------------------------------------------------ scanning
 
 
@@ -129,11 +139,7 @@ def test_reselecting_before_the_confirmation_keeps_the_library(two: PlexBooksCor
 def test_removal_safety_is_judged_per_library(
     core: PlexBooksCore, fake_plex_factory: FakePlexFactory  # noqa: F811
 ) -> None:
-    own = fake_plex_factory(items=30, seed=4, second_audiobooks=4)
-    core.set_setting("plex_url", own.url)
-    core.set_setting("plex_token", own.token)
-    core.set_setting("library_ids", "4,5")
-    run_scan(core, "full")
+    own = mirror_small_second_library(core, fake_plex_factory)
     kids = [str(a.rating_key) for a in own.albums(5)]
     own.remove_album(kids[0])
     summary = run_scan(core, "full")
@@ -153,11 +159,7 @@ def test_removal_safety_is_judged_per_library(
 def test_a_held_back_removal_keeps_the_keys_of_its_own_library(
     core: PlexBooksCore, fake_plex_factory: FakePlexFactory  # noqa: F811
 ) -> None:
-    own = fake_plex_factory(items=30, seed=4, second_audiobooks=4)
-    core.set_setting("plex_url", own.url)
-    core.set_setting("plex_token", own.token)
-    core.set_setting("library_ids", "4,5")
-    run_scan(core, "full")
+    own = mirror_small_second_library(core, fake_plex_factory)
     kids = [str(a.rating_key) for a in own.albums(5)]
     for key in kids[:3]:
         own.remove_album(key)
@@ -177,11 +179,7 @@ def test_a_held_back_removal_keeps_the_keys_of_its_own_library(
 def test_a_missing_album_of_the_second_library_goes_only_after_plex_answers_404(
     core: PlexBooksCore, fake_plex_factory: FakePlexFactory  # noqa: F811
 ) -> None:
-    own = fake_plex_factory(items=30, seed=4, second_audiobooks=4)
-    core.set_setting("plex_url", own.url)
-    core.set_setting("plex_token", own.token)
-    core.set_setting("library_ids", "4,5")
-    run_scan(core, "full")
+    own = mirror_small_second_library(core, fake_plex_factory)
     key = str(own.albums(5)[0].rating_key)
     own.remove_album(key)
     own.set_fault(500, on_path=f"/library/metadata/{key}")
