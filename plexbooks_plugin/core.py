@@ -30,6 +30,7 @@ from .plex.client import PlexClient
 from .plex.plextv import PlexTV
 from .plex.transport import DEFAULT_DEADLINE, origin_of
 from .scanning.threads import ScanThreads
+from .settings import split_ids
 
 log = logging.getLogger(__name__)
 
@@ -169,8 +170,7 @@ class PlexBooksCore:
 
     def library_sections(self) -> list[str]:
         """Return the selected library section ids (at least one, else ConfigError)."""
-        value = self.get_setting(SettingKey.LIBRARY_IDS)
-        sections = [part for part in (value or "").split(",") if part]
+        sections = split_ids(self.get_setting(SettingKey.LIBRARY_IDS))
         if not sections:
             raise ConfigError("no audiobook library is selected yet: pick one in Settings")
         return sections

@@ -21,7 +21,7 @@ from flask import current_app, has_app_context
 from . import store as repo
 from .const import SettingKey
 from .plex.redact import error_line
-from .services.libraries import record_path_warning, split_ids
+from .services.libraries import record_path_warning, selected_ids
 from .services.paths import map_path, only_ignored_files, plan_refresh, suggest_mapping
 from .services.reconcile import refresh_catalog
 from .settings import parse_path_map
@@ -126,7 +126,7 @@ def _request_refresh(core: PlexBooksCore, path: str | None) -> dict[str, Any]:
     try:
         enabled = core.get_setting(SettingKey.REFRESH_AFTER_IMPORT) == "true"
         folder = refresh_folder(path)
-        selected = split_ids(core.get_setting(SettingKey.LIBRARY_IDS))
+        selected = selected_ids(core)
         if not enabled or folder is None or not selected or not core.plex_configured():
             return {"refresh": "skipped", **result}
         plex_folder = map_path(folder, parse_path_map(core.get_setting(SettingKey.PATH_MAP) or ""))

@@ -44,6 +44,11 @@ def _parse_webhook_url(value: str) -> str:
     return value
 
 
+def split_ids(value: str | None) -> list[str]:
+    """The section ids of a stored `library_ids` value (empty when unset)."""
+    return [part for part in (value or "").split(",") if part]
+
+
 def _parse_section_ids(value: str) -> str:
     """Comma-separated Plex section ids (digits), duplicates dropped, order kept."""
     ids = [part.strip() for part in value.split(",") if part.strip()]

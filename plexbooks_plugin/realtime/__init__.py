@@ -6,6 +6,6 @@ match), `listener` (the connection thread and its recorded status).
 
 from __future__ import annotations
 
-from .listener import RealtimeListener, ask_to_reconnect, read_status
+from .listener import RealtimeListener, ask_to_reconnect, read_status, realtime_enabled
 
-__all__ = ["RealtimeListener", "ask_to_reconnect", "read_status"]
+__all__ = ["RealtimeListener", "ask_to_reconnect", "read_status", "realtime_enabled"]

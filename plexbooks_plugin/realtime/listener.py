@@ -25,6 +25,7 @@ from ..const import SettingKey
 from ..errors import PlexbooksError, ScanRunning
 from ..plex.redact import TokenRedactingFilter, error_line
 from ..scanning import run_scan
+from ..settings import split_ids
 from .apply import apply_batch
 from .decisions import PendingAlbums, album_events, backoff_delay, websocket_url
 
@@ -53,11 +54,16 @@ class ListenerConfig:
     asked: str = ""  # when an admin last asked to reconnect: a new value means reconnecting now
 
 
+def realtime_enabled(core: PlexBooksCore) -> bool:
+    """Whether the `realtime` setting asks for the notification listener (on unless turned off)."""
+    return (core.get_setting(SettingKey.REALTIME) or "true") == "true"
+
+
 def listener_config(core: PlexBooksCore) -> ListenerConfig | None:
     """The connection settings, or None while realtime is off or Plex or the library is not configured."""
-    if (core.get_setting(SettingKey.REALTIME) or "true") != "true" or not core.plex_configured():
+    if not realtime_enabled(core) or not core.plex_configured():
         return None
-    sections = frozenset(s.strip() for s in (core.get_setting(SettingKey.LIBRARY_IDS) or "").split(",") if s.strip())
+    sections = frozenset(split_ids(core.get_setting(SettingKey.LIBRARY_IDS)))
     if not sections:
         return None
     return ListenerConfig(core.get_setting(SettingKey.PLEX_URL) or "", core.get_setting(SettingKey.PLEX_TOKEN) or "",

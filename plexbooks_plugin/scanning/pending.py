@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from .. import store as repo
 from ..const import SCAN_LEASE, SCAN_LEASE_TTL, SettingKey
-from ..services.libraries import split_ids
 from ..services.reconcile import rematch_catalog_quietly
+from ..settings import split_ids
 from .lease import acquire_scan_lease, new_holder
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from .. import store as repo
 from ..const import SettingKey
 from ..errors import ConfigError, PlexbooksError
 from ..records import PlexSection
+from ..settings import split_ids
 
 if TYPE_CHECKING:
     from ..core import PlexBooksCore
@@ -19,11 +20,6 @@ log = logging.getLogger(__name__)
 
 # Agents that file books, not songs (Audnexus and its forks, Audible-based ones).
 AUDIOBOOK_AGENT_WORDS = ("audnexus", "audible", "audiobook")
-
-
-def split_ids(value: str | None) -> list[str]:
-    """The section ids of a stored `library_ids` value (empty when unset)."""
-    return [part for part in (value or "").split(",") if part]
 
 
 def refuse_unknown_sections(ids: Sequence[str], sections: Sequence[PlexSection]) -> None:

@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 from .. import store as repo
 from ..const import LEADER_LEASE, SettingKey
 from ..core import PlexBooksCore
-from ..realtime import ask_to_reconnect, read_status
+from ..realtime import ask_to_reconnect, read_status, realtime_enabled
 from ..scheduler import scheduler_holder
 from ..security import admin_required
 from ..state import get_core
@@ -40,7 +40,7 @@ def shown_state(enabled: bool, status: dict[str, Any], leader: str | None) -> st
 def realtime_json(core: PlexBooksCore) -> dict[str, Any]:
     """The listener's state as every process sees it: connection, last event, last catch-up poll, reconnects."""
     status = read_status(core) or {}
-    enabled = (core.get_setting(SettingKey.REALTIME) or "true") == "true"
+    enabled = realtime_enabled(core)
     with core.session() as session:
         leader = repo.lease_holder(session, LEADER_LEASE, core.clock())
         catch_up = repo.latest_scan_run(session, "recent", triggered_by="realtime")

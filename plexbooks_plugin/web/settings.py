@@ -20,7 +20,8 @@ from ..core import same_server
 from ..errors import ConfigError, PlexAuthError, PlexbooksError, PlexUnreachable, ScanRunning
 from ..scanning import start_scan
 from ..security import admin_required
-from ..services.libraries import path_warning, refuse_unknown_sections, split_ids
+from ..services.libraries import path_warning, refuse_unknown_sections
+from ..settings import split_ids
 from ..state import get_core
 from .blueprint import bp
 from .context import account_label
