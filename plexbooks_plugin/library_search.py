@@ -122,13 +122,10 @@ class _Column:
 
     def _rows_of_words_containing(self, piece: str) -> list[int] | array[int]:
         """Rows holding a word that contains `piece` (which has no space)."""
-        exact = self._words.get(piece)
         found = _words_containing(self._vocabulary, piece)
-        if exact is not None and len(found) == 1:
-            return exact  # the usual case: a whole word that no other word contains
         words = self._words
         if len(found) == 1:
-            return words[found[0]]
+            return words[found[0]]  # the usual case: one word (often `piece` itself) contains it
         rows: set[int] = set()
         for word in found:
             rows.update(words[word])
