@@ -381,6 +381,8 @@ ROWS: tuple[Row, ...] = (
     Row("7 HTTP", "availability, 50 books, warm (median)", "ms", lambda r: _get(r, "web", "availability_median_ms"),
         "<= 20 ms", lambda v: v <= 20),
     Row("7 HTTP", "availability, 50 books, warm (p90)", "ms", lambda r: _get(r, "web", "availability_p90_ms")),
+    Row("7 HTTP", "availability, 50 books never asked before, warm (median)", "ms",
+        lambda r: _get(r, "web", "availability_new_questions_median_ms")),
     Row("7 HTTP", "library word search (median)", "ms", lambda r: _get(r, "web", "search_median_ms"),
         "<= 10 ms", lambda v: v <= 10),
     Row("7 HTTP", "library word search (p99)", "ms", lambda r: _get(r, "web", "search_p99_ms")),
