@@ -244,6 +244,8 @@ def parse_or_raise(body: bytes, content_type: str, label: str, path: str) -> dic
 
 def as_str(value: Any) -> str | None:
     """A non-empty string (numbers are stringified), else None."""
+    if type(value) is str:  # nearly every value: one check instead of four (a scan asks ~800,000 times)
+        return value.strip() or None
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, (int, float)):
@@ -256,6 +258,8 @@ def as_str(value: Any) -> str | None:
 
 def as_int(value: Any) -> int | None:
     """An int from an int or a numeric string, else None (bools are not numbers here)."""
+    if type(value) is int:  # the usual JSON value (bool is a subclass, not this type)
+        return value
     if isinstance(value, bool) or value is None:
         return None
     if isinstance(value, int):
