@@ -317,6 +317,32 @@ def test_the_next_page_is_prefetched_while_the_caller_holds_the_current_one(fake
     assert not [t for t in threading.enumerate() if t.name.startswith("plexbooks-prefetch")]
 
 
+def test_several_pages_are_asked_for_ahead_while_the_caller_holds_one(fake: FakePlex) -> None:
+    gate = threading.Event()
+    fourth = fake.set_fault("hold", on_path=ALL_PATH, on_page=3, count=1, gate=gate)
+    pages = make_client(fake).albums(fake.music_section_id, page_size=100)
+    try:
+        assert len(next(pages).items) == 100
+        # pages 2, 3 and 4 are asked for, one after the other, while the caller still holds the first
+        assert fourth.entered.wait(10)
+    finally:
+        gate.set()
+    keys = [album.rating_key for page in pages for album in page.items]
+    assert len(keys) == len(set(keys)) == ITEMS - 100
+    starts = [r.query for r in fake.requests_to(ALL_PATH)]
+    assert len(starts) == 13  # every page asked for once, none ahead of the end
+
+
+def test_a_server_capping_page_sizes_loses_and_repeats_nothing_when_pages_are_asked_ahead(fake: FakePlex) -> None:
+    fake.set_fault("capped_paging", on_path=ALL_PATH, size=100)
+    albums = all_albums(make_client(fake), fake.music_section_id)  # asks for 500 a page, gets 100
+    assert len({album.rating_key for album in albums}) == len(albums) == ITEMS
+    asked = [int(dict(q.split("=", 1) for q in r.query.split("&"))["X-Plex-Container-Start"])
+             for r in fake.requests_to(ALL_PATH)]
+    # The pages ahead are guessed from the page length the server sends, not the one asked for.
+    assert asked == list(range(0, ITEMS, 100))
+
+
 def test_recently_added_never_prefetches(fake: FakePlex) -> None:
     pages = make_client(fake).recently_added(fake.music_section_id)
     next(pages)

@@ -27,6 +27,7 @@ KINDS = frozenset(
         "hold",  # wait until `gate` is set (a stalled server the test releases), then answer normally
         "unpaged",  # a listing answered whole, whatever X-Plex-Container-Start/Size asked
         "stuck_paging",  # a listing that ignores the offset (always the first page) and claims `size` items
+        "capped_paging",  # a listing that sends at most `size` items per page, whatever was asked
     }
 )
 ALIASES = {
@@ -174,7 +175,7 @@ def fault_response(
     fault: Fault, request: Request, xml_only: bool, answer: Callable[[Request], Response]
 ) -> Response | None:
     """The answer a fault gives instead of (or, for truncate/drop, cut from) `answer`; None to answer normally."""
-    if fault.kind in ("unpaged", "stuck_paging"):
+    if fault.kind in ("unpaged", "stuck_paging", "capped_paging"):
         request.environ[responses.PAGING_FAULT] = fault  # responses.listing answers accordingly
         return None
     if fault.kind == "hold":

@@ -98,10 +98,13 @@ def listing(
     """Render a listing, paged exactly when X-Plex-Container-Start/Size was asked."""
     asked = paging(request)
     claimed = len(items)
-    fault = request.environ.get(PAGING_FAULT)  # an armed "unpaged" or "stuck_paging" fault
+    fault = request.environ.get(PAGING_FAULT)  # an armed "unpaged", "stuck_paging" or "capped_paging" fault
+    honest_offset = fault is None
     if fault is not None and asked is not None:
         if fault.kind == "unpaged":
             asked = (0, None)
+        elif fault.kind == "capped_paging":
+            asked, honest_offset = (asked[0], min(fault.size, asked[1] if asked[1] is not None else fault.size)), True
         else:  # stuck_paging: the first page again, whatever the offset, and a made-up total
             asked, claimed = (0, asked[1]), fault.size
     if asked is None:
@@ -113,7 +116,7 @@ def listing(
     head: dict[str, Any] = {"size": len(page)}
     if asked is not None:
         head["totalSize"] = claimed
-        if fault is None:
+        if honest_offset:
             head["offset"] = start
     head.update(container)
     response = pms(request, xml_only, head, [to_dict(item) for item in page])

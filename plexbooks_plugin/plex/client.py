@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Generator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlsplit
@@ -27,6 +26,7 @@ from .parsing import (
     part_files,
     section_from_directory,
 )
+from .prefetch import PagePrefetch
 from .transport import HttpResult, Remote
 
 log = logging.getLogger("plexbooks.plex.client")
@@ -216,14 +216,16 @@ class PlexClient(PlexHTTPClient):
 
     # ------------------------------------------------------------------------------ albums
 
-    def _fetch_page(
-        self, path: str, params: Mapping[str, str | int], start: int, size: int, known: Mapping[str, int]
-    ) -> tuple[PlexPage, int]:
-        """GET one page of a paged listing; return it and how many raw items the server sent."""
+    def _get_page(self, path: str, params: Mapping[str, str | int], start: int, size: int) -> HttpResult:
+        """GET one page of a paged listing, undecoded (the part of a page that waits on Plex)."""
         query = dict(params)
         query["X-Plex-Container-Start"] = start
         query["X-Plex-Container-Size"] = size
-        container = self._container(path, query)
+        return self._request("GET", path, query)
+
+    def _read_page(self, path: str, result: HttpResult, start: int, known: Mapping[str, int]) -> tuple[PlexPage, int]:
+        """Decode one page; return it and how many raw items the server sent."""
+        container = parse_or_raise(result.body, result.content_type, self.remote.label, path)
         albums, skipped, unchanged = changed_albums(container, known)
         raw_count = len(items_of(container))
         total = as_int(container.get("totalSize"))
@@ -251,26 +253,24 @@ class PlexClient(PlexHTTPClient):
     ) -> Generator[PlexPage, None, None]:
         """Yield pages until totalSize is reached, a page comes back empty, or max_pages.
 
-        With `prefetch`, the next page is requested in a worker thread while the caller handles the
-        current one: at most one page ahead, so at most one request in flight, and only while the
-        caller is not using this client (the generator owns the HTTP session until it is exhausted
-        or closed). An error of the prefetched page is raised when that page is consumed; closing
-        the generator early cancels the prefetch or waits for the request in flight to end.
-        Albums whose updatedAt equals `known`'s are named in `PlexPage.unchanged` instead of built.
+        With `prefetch`, the next pages (up to `prefetch.PAGES_AHEAD`) are requested in a worker
+        thread while the caller decodes and handles the current one: one request in flight at a
+        time, and only while the caller is not using this client (the generator owns the HTTP
+        session until it is exhausted or closed). An error of a prefetched page is raised when that
+        page is consumed; closing the generator early cancels the prefetch or waits for the request
+        in flight to end. Albums whose updatedAt equals `known`'s are named in `PlexPage.unchanged`
+        instead of built.
         """
         known = known or {}
         start = 0
         pages = 0
         previous: tuple[str, ...] = ()
-        executor: ThreadPoolExecutor | None = None
-        pending: Future[tuple[PlexPage, int]] | None = None
+        ahead = PagePrefetch(lambda at: self._get_page(path, params, at, page_size))
         try:
             while True:
-                if pending is not None:
-                    page, raw_count = pending.result()  # re-raises the prefetched page's error
-                    pending = None
-                else:
-                    page, raw_count = self._fetch_page(path, params, start, page_size, known)
+                # The worker only waits on Plex; decoding here lets it ask for the next page meanwhile.
+                result = ahead.take(start) or self._get_page(path, params, start, page_size)  # re-raises its error
+                page, raw_count = self._read_page(path, result, start, known)
                 previous = self._check_advance(path, page, start, raw_count, previous)
                 pages += 1
                 # Advance by what actually came back, so a server capping page sizes loses nothing;
@@ -282,19 +282,15 @@ class PlexClient(PlexHTTPClient):
                     or (max_pages is not None and pages >= max_pages)
                 )
                 if more and prefetch:
-                    if executor is None:
-                        executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plexbooks-prefetch")
-                    pending = executor.submit(self._fetch_page, path, params, start, page_size, known)
+                    end = page.total_size
+                    if max_pages is not None:
+                        end = min(end, start + raw_count * (max_pages - pages))
+                    ahead.top_up(start, raw_count, end)
                 yield from batches(page, page_size)
                 if not more:
                     return
         finally:
-            if pending is not None and not pending.cancel():
-                # Wait for the request in flight (bounded by the client's timeouts), so nobody uses
-                # or closes the session under it; its result or error is of no use any more.
-                wait([pending])
-            if executor is not None:
-                executor.shutdown(wait=True)
+            ahead.close()
 
     def _check_advance(
         self, path: str, page: PlexPage, asked: int, raw_count: int, previous: tuple[str, ...]
@@ -330,7 +326,7 @@ class PlexClient(PlexHTTPClient):
 
         Pages hold 500 albums unless `page_size` says otherwise.
 
-        The next page is fetched in a background thread while the caller handles the current one:
+        The next pages are fetched in a background thread while the caller decodes and handles the current one:
         do not use this client for anything else until the iteration ends, or close the generator.
         `known` (rating key -> updatedAt of the mirror) names unchanged albums in `PlexPage.unchanged`
         instead of building them.
@@ -340,7 +336,7 @@ class PlexClient(PlexHTTPClient):
             {"type": ALBUM_TYPE, "includeGuids": 1},
             page_size or self.page_size,
             max_pages,
-            prefetch=True,  # a full listing: fetch page n+1 while the caller stores page n
+            prefetch=True,  # a full listing: ask for the next pages while the caller decodes and stores this one
             known=known,
         )
 

@@ -1,0 +1,65 @@
+"""Pages of a listing asked for ahead of the caller, in one worker thread (so one request in flight at a time)."""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import Generic, TypeVar
+
+# Pages asked for ahead of the one the caller handles. One is enough to overlap a request with the
+# caller's work; more keep Plex busy while the caller (storing, under the GIL with the decoding of
+# the pages) falls behind for a moment, which one page ahead left Plex idle for.
+PAGES_AHEAD = 3
+
+T = TypeVar("T")
+
+
+class PagePrefetch(Generic[T]):
+    """Fetches pages at guessed offsets ahead of time; a guess that turns out wrong is dropped, not used.
+
+    `fetch(start)` gets one page. The next offsets are guessed from the page length the server
+    actually sends (a server capping page sizes is guessed right from its second page on).
+    """
+
+    def __init__(self, fetch: Callable[[int], T], *, ahead: int | None = None) -> None:
+        self._fetch = fetch
+        self._ahead = max(1, PAGES_AHEAD if ahead is None else ahead)
+        self._queue: deque[tuple[int, Future[T]]] = deque()
+        self._executor: ThreadPoolExecutor | None = None
+
+    def take(self, start: int) -> T | None:
+        """The page at `start` if it was asked for ahead (its error raised here); None when it was not."""
+        if self._queue and self._queue[0][0] == start:
+            return self._queue.popleft()[1].result()
+        self.drop()  # guessed wrong (or nothing asked): the caller fetches this page itself
+        return None
+
+    def top_up(self, start: int, stride: int, total: int) -> None:
+        """Ask for the pages from `start` on, `stride` apart, until `ahead` are pending or `total` is reached."""
+        if stride <= 0:
+            return
+        if self._queue and self._queue[0][0] != start:
+            self.drop()
+        next_start = self._queue[-1][0] + stride if self._queue else start
+        while len(self._queue) < self._ahead and next_start < total:
+            if self._executor is None:
+                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plexbooks-prefetch")
+            self._queue.append((next_start, self._executor.submit(self._fetch, next_start)))
+            next_start += stride
+
+    def drop(self) -> None:
+        """Forget every page asked for ahead: cancel those not started, wait for the one in flight."""
+        running = [future for _start, future in self._queue if not future.cancel()]
+        self._queue.clear()
+        if running:
+            # Wait for the request in flight (bounded by the client's timeouts), so nobody uses or
+            # closes the session under it; its result or error is of no use any more.
+            wait(running)
+
+    def close(self) -> None:
+        """Drop what is pending and stop the worker thread."""
+        self.drop()
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
