@@ -28,6 +28,7 @@ KINDS = frozenset(
         "unpaged",  # a listing answered whole, whatever X-Plex-Container-Start/Size asked
         "stuck_paging",  # a listing that ignores the offset (always the first page) and claims `size` items
         "capped_paging",  # a listing that sends at most `size` items per page, whatever was asked
+        "whole_records",  # includeFields/excludeFields and *Elements ignored (servers before PMS 1.41.9)
     }
 )
 ALIASES = {
@@ -177,6 +178,9 @@ def fault_response(
     """The answer a fault gives instead of (or, for truncate/drop, cut from) `answer`; None to answer normally."""
     if fault.kind in ("unpaged", "stuck_paging", "capped_paging"):
         request.environ[responses.PAGING_FAULT] = fault  # responses.listing answers accordingly
+        return None
+    if fault.kind == "whole_records":
+        request.environ[responses.WHOLE_RECORDS] = True  # items.trimmed_converter is not used
         return None
     if fault.kind == "hold":
         if fault.gate is not None:

@@ -8,7 +8,7 @@ from typing import Any
 from werkzeug.wrappers import Request, Response
 
 from . import render, responses
-from .items import album_converter, item_detail
+from .items import album_converter, item_detail, names, trimmed_converter
 from .library import FakeAlbum, FakeArtist, FakeSection
 from .query import BadFilter, Condition, apply_filters, parse_filters
 from .responses import BadRequest
@@ -89,6 +89,12 @@ def _album_listing(
     container.update(title2="All Albums", viewGroup="album", viewMode=65592)
     include_guids = request.args.get("includeGuids") == "1"
     convert = album_converter(library, section, include_guids)
+    if not request.environ.get(responses.WHOLE_RECORDS):
+        args = request.args
+        convert = trimmed_converter(
+            convert, include_fields=names(args.get("includeFields")), exclude_fields=names(args.get("excludeFields")),
+            include_elements=names(args.get("includeElements")), exclude_elements=names(args.get("excludeElements")),
+        )
     return responses.listing(request, state.xml_only, container, selected, convert)
 
 

@@ -21,6 +21,7 @@ class BadRequest(Exception):
 
 #: WSGI environ key under which a paging fault (faults.fault_response) tells `listing` how to misbehave.
 PAGING_FAULT = "fakeplex.paging_fault"
+WHOLE_RECORDS = "fakeplex.whole_records"  # an armed "whole_records" fault: no response customization
 
 def token_of(request: Request) -> str | None:
     """The X-Plex-Token of a request (header first, then query string)."""

@@ -14,6 +14,7 @@ from ..errors import PlexAuthError, PlexNotFound, PlexResponseError
 from ..records import PlexAudiobook, PlexIdentity, PlexPage, PlexSection
 from . import transport
 from .base import PlexHTTPClient
+from .paging import PagePrefetch, batches
 from .parsing import (
     album_from_item,
     albums_from_container,
@@ -26,7 +27,6 @@ from .parsing import (
     part_files,
     section_from_directory,
 )
-from .prefetch import PagePrefetch
 from .transport import HttpResult, Remote
 
 log = logging.getLogger("plexbooks.plex.client")
@@ -223,10 +223,14 @@ class PlexClient(PlexHTTPClient):
         query["X-Plex-Container-Size"] = size
         return self._request("GET", path, query)
 
-    def _read_page(self, path: str, result: HttpResult, start: int, known: Mapping[str, int]) -> tuple[PlexPage, int]:
-        """Decode one page; return it and how many raw items the server sent."""
+    def _read_page(
+        self, path: str, result: HttpResult, start: int, known: Mapping[str, int], *, light: bool = False
+    ) -> tuple[PlexPage, int]:
+        """Decode one page (fetching the records a light listing left out); return it and its raw item count."""
         container = parse_or_raise(result.body, result.content_type, self.remote.label, path)
-        albums, skipped, unchanged = changed_albums(container, known)
+        albums, skipped, unchanged, to_fetch = changed_albums(container, known, light=light)
+        if to_fetch:  # changed or new albums of a light listing; one missing here was deleted meanwhile
+            albums.extend(self.albums_by_keys(to_fetch))
         raw_count = len(items_of(container))
         total = as_int(container.get("totalSize"))
         offset = as_int(container.get("offset"))
@@ -250,16 +254,18 @@ class PlexClient(PlexHTTPClient):
         *,
         prefetch: bool = False,
         known: Mapping[str, int] | None = None,
+        light: bool = False,
     ) -> Generator[PlexPage, None, None]:
         """Yield pages until totalSize is reached, a page comes back empty, or max_pages.
 
-        With `prefetch`, the next pages (up to `prefetch.PAGES_AHEAD`) are requested in a worker
+        With `prefetch`, the next pages (up to `paging.PAGES_AHEAD`) are requested in a worker
         thread while the caller decodes and handles the current one: one request in flight at a
         time, and only while the caller is not using this client (the generator owns the HTTP
         session until it is exhausted or closed). An error of a prefetched page is raised when that
         page is consumed; closing the generator early cancels the prefetch or waits for the request
         in flight to end. Albums whose updatedAt equals `known`'s are named in `PlexPage.unchanged`
-        instead of built.
+        instead of built. `light`: `params` ask for keys and updatedAt only (see `changed_albums`); the
+        caller's thread fetches the records of changed albums, beside the worker's listing request.
         """
         known = known or {}
         start = 0
@@ -270,7 +276,7 @@ class PlexClient(PlexHTTPClient):
             while True:
                 # The worker only waits on Plex; decoding here lets it ask for the next page meanwhile.
                 result = ahead.take(start) or self._get_page(path, params, start, page_size)  # re-raises its error
-                page, raw_count = self._read_page(path, result, start, known)
+                page, raw_count = self._read_page(path, result, start, known, light=light)
                 previous = self._check_advance(path, page, start, raw_count, previous)
                 pages += 1
                 # Advance by what actually came back, so a server capping page sizes loses nothing;
@@ -329,15 +335,18 @@ class PlexClient(PlexHTTPClient):
         The next pages are fetched in a background thread while the caller decodes and handles the current one:
         do not use this client for anything else until the iteration ends, or close the generator.
         `known` (rating key -> updatedAt of the mirror) names unchanged albums in `PlexPage.unchanged`
-        instead of building them.
+        instead of building them; when it is not empty the listing asks Plex for keys and updatedAt
+        only and fetches the whole records of the albums that changed (`LIGHT_LISTING`).
         """
+        light = bool(known)
         return self._paged(
             f"/library/sections/{_seg(section_id)}/all",
-            {"type": ALBUM_TYPE, "includeGuids": 1},
+            {"type": ALBUM_TYPE, **LIGHT_LISTING} if light else {"type": ALBUM_TYPE, "includeGuids": 1},
             page_size or self.page_size,
             max_pages,
             prefetch=True,  # a full listing: ask for the next pages while the caller decodes and stores this one
             known=known,
+            light=light,
         )
 
     def recently_added(
@@ -472,17 +481,9 @@ class PlexClient(PlexHTTPClient):
         )
 
 
-def batches(page: PlexPage, size: int) -> Generator[PlexPage, None, None]:
-    """A page cut into pages of at most `size` items: a server that ignores the page size (and sends
-    300,000 albums at once) still reaches the database in batches of the size asked for."""
-    if len(page.items) <= size:
-        yield page
-        return
-    for index in range(0, len(page.items), size):
-        yield replace(
-            page, items=page.items[index : index + size], offset=page.offset + index,
-            skipped=page.skipped if index == 0 else 0, unchanged=page.unchanged if index == 0 else (),
-        )
+# A rescan's listing: PMS 1.41.9 and later send only these attributes (and none of these child
+# elements), a fifth of the bytes of whole records; older servers send whole records, used as they are.
+LIGHT_LISTING = {"includeFields": "ratingKey,updatedAt", "excludeElements": "Collection,Genre,Guid,Image"}
 
 
 def _seg(value: str | int) -> str:

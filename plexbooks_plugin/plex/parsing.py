@@ -14,7 +14,7 @@ import ntpath
 import posixpath
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 from xml.parsers import expat
 
 import orjson
@@ -371,35 +371,56 @@ def album_from_item(item: Any, *, file_path: str | None = None) -> PlexAudiobook
 
 def albums_from_container(container: Mapping[str, Any]) -> tuple[list[PlexAudiobook], int]:
     """All albums in a listing and the number of items skipped as unusable."""
-    albums, skipped, _ = changed_albums(container, {})
-    return albums, skipped
+    listed = changed_albums(container, {})
+    return listed.albums, listed.skipped
 
 
-def changed_albums(
-    container: Mapping[str, Any], known: Mapping[str, int]
-) -> tuple[list[PlexAudiobook], int, list[str]]:
+class ListedAlbums(NamedTuple):
+    """What one page of an album listing holds, sorted by what the scan does with it."""
+
+    albums: list[PlexAudiobook]  # built records
+    skipped: int  # unusable items
+    unchanged: list[str]  # keys whose updatedAt equals the mirror's: nothing to build
+    to_fetch: list[str]  # keys a light listing named without their record (changed or new)
+
+
+def changed_albums(container: Mapping[str, Any], known: Mapping[str, int], *, light: bool = False) -> ListedAlbums:
     """Like `albums_from_container`, but an album whose ratingKey and updatedAt match `known` is only named.
 
-    Returns the built albums, the number of unusable items and the keys of the unchanged albums
-    (Plex moves updatedAt on every metadata change, so those need no record and no comparison).
+    Plex moves updatedAt on every metadata change, so unchanged albums need no record and no
+    comparison. With `light` the listing was asked for ratingKey and updatedAt only: an item without
+    a title is a changed or new album to fetch by key; one with a title (a server that sent whole
+    records anyway) is built as usual.
     """
     albums: list[PlexAudiobook] = []
     unchanged: list[str] = []
+    to_fetch: list[str] = []
     skipped = 0
     for item in items_of(container):
         if isinstance(item, Mapping) and item.get("type") not in (None, "album"):
             continue  # a mixed listing (recentlyAdded) may hold tracks or artists
         if known and isinstance(item, Mapping):
             key, updated = item.get("ratingKey"), item.get("updatedAt")
-            if isinstance(key, str) and type(updated) is int and known.get(key) == updated and item.get("title"):
+            if type(updated) is not int:
+                updated = as_int(updated)  # XML sends numbers as text
+            if isinstance(key, str) and updated is not None and known.get(key) == updated and (
+                light or item.get("title")
+            ):
                 unchanged.append(key)
                 continue
+        if light and isinstance(item, Mapping) and "title" not in item:
+            key = as_str(item.get("ratingKey"))
+            if key:
+                to_fetch.append(key)
+            else:
+                skipped += 1
+            continue
         album = album_from_item(item)
         if album is None:
             skipped += 1
         else:
             albums.append(album)
-    return albums, skipped, unchanged
+    return ListedAlbums(albums, skipped, unchanged, to_fetch)
 
 
 def section_from_directory(entry: Mapping[str, Any]) -> PlexSection | None:

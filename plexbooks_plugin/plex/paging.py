@@ -1,11 +1,14 @@
-"""Pages of a listing asked for ahead of the caller, in one worker thread (so one request in flight at a time)."""
+"""Paging helpers: pages asked for ahead of the caller (one worker thread), and oversized pages cut to size."""
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import replace
 from typing import Generic, TypeVar
+
+from ..records import PlexPage
 
 # Pages asked for ahead of the one the caller handles. One is enough to overlap a request with the
 # caller's work; more keep Plex busy while the caller (storing, under the GIL with the decoding of
@@ -63,3 +66,16 @@ class PagePrefetch(Generic[T]):
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
+
+
+def batches(page: PlexPage, size: int) -> Generator[PlexPage, None, None]:
+    """A page cut into pages of at most `size` items: a server that ignores the page size (and sends
+    300,000 albums at once) still reaches the database in batches of the size asked for."""
+    if len(page.items) <= size:
+        yield page
+        return
+    for index in range(0, len(page.items), size):
+        yield replace(
+            page, items=page.items[index : index + size], offset=page.offset + index,
+            skipped=page.skipped if index == 0 else 0, unchanged=page.unchanged if index == 0 else (),
+        )
