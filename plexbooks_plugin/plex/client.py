@@ -14,7 +14,7 @@ from ..errors import PlexAuthError, PlexNotFound, PlexResponseError
 from ..records import PlexAudiobook, PlexIdentity, PlexPage, PlexSection
 from . import transport
 from .base import PlexHTTPClient
-from .paging import PagePrefetch, batches
+from .paging import PagePrefetch, batches, check_advance
 from .parsing import (
     album_from_item,
     albums_from_container,
@@ -34,8 +34,6 @@ log = logging.getLogger("plexbooks.plex.client")
 ALBUM_TYPE = 9  # Plex metadata type numbers: 8 artist, 9 album, 10 track
 TRACK_TYPE = 10
 MAX_THUMB_BYTES = 20 * 1024 * 1024
-# More items than any audiobook library holds: a listing past this is a server gone wrong.
-MAX_LISTING_ITEMS = 5_000_000
 #: The image types a cover may have: raster only (an SVG is a document that can run script).
 RASTER_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "image/avif"})
 COVER_PATH_PREFIX = "/library/metadata/"
@@ -225,12 +223,10 @@ class PlexClient(PlexHTTPClient):
 
     def _read_page(
         self, path: str, result: HttpResult, start: int, known: Mapping[str, int], *, light: bool = False
-    ) -> tuple[PlexPage, int]:
-        """Decode one page (fetching the records a light listing left out); return it and its raw item count."""
+    ) -> tuple[PlexPage, int, list[str]]:
+        """Decode one page; return it, its raw item count and the keys whose records a light listing left out."""
         container = parse_or_raise(result.body, result.content_type, self.remote.label, path)
         albums, skipped, unchanged, to_fetch = changed_albums(container, known, light=light)
-        if to_fetch:  # changed or new albums of a light listing; one missing here was deleted meanwhile
-            albums.extend(self.albums_by_keys(to_fetch))
         raw_count = len(items_of(container))
         total = as_int(container.get("totalSize"))
         offset = as_int(container.get("offset"))
@@ -243,7 +239,19 @@ class PlexClient(PlexHTTPClient):
             unchanged=tuple(unchanged),
         )
         # An unpaged answer (no totalSize) is the whole listing: -1 tells the pager to stop.
-        return page, -1 if unpaged else raw_count
+        return page, -1 if unpaged else raw_count, to_fetch
+
+    def _with_fetched(self, page: PlexPage, waiting: list[str], *, last: bool) -> PlexPage:
+        """Add the records of the waiting keys to `page`, in whole requests of 100 (all of them on the last page).
+
+        Keys missing from Plex's answer were deleted since they were listed: they are simply not seen.
+        """
+        count = len(waiting) if last else len(waiting) - len(waiting) % KEYS_PER_REQUEST
+        if not count:
+            return page
+        fetched, unusable = self._records_of(waiting[:count])
+        del waiting[:count]
+        return replace(page, items=[*page.items, *fetched], skipped=page.skipped + unusable)
 
     def _paged(
         self,
@@ -271,13 +279,15 @@ class PlexClient(PlexHTTPClient):
         start = 0
         pages = 0
         previous: tuple[str, ...] = ()
+        waiting: list[str] = []  # a light listing's changed albums, fetched 100 at a time
         ahead = PagePrefetch(lambda at: self._get_page(path, params, at, page_size))
         try:
             while True:
                 # The worker only waits on Plex; decoding here lets it ask for the next page meanwhile.
                 result = ahead.take(start) or self._get_page(path, params, start, page_size)  # re-raises its error
-                page, raw_count = self._read_page(path, result, start, known, light=light)
-                previous = self._check_advance(path, page, start, raw_count, previous)
+                page, raw_count, to_fetch = self._read_page(path, result, start, known, light=light)
+                previous = check_advance(self.remote.label, path, page, start, raw_count, previous, to_fetch)
+                waiting.extend(to_fetch)
                 pages += 1
                 # Advance by what actually came back, so a server capping page sizes loses nothing;
                 # an empty page always ends the listing, so this cannot loop forever.
@@ -292,33 +302,13 @@ class PlexClient(PlexHTTPClient):
                     if max_pages is not None:
                         end = min(end, start + raw_count * (max_pages - pages))
                     ahead.top_up(start, raw_count, end)
+                if waiting:
+                    page = self._with_fetched(page, waiting, last=not more)
                 yield from batches(page, page_size)
                 if not more:
                     return
         finally:
             ahead.close()
-
-    def _check_advance(
-        self, path: str, page: PlexPage, asked: int, raw_count: int, previous: tuple[str, ...]
-    ) -> tuple[str, ...]:
-        """Refuse a listing whose paging does not advance; return this page's keys for the next check.
-
-        A server that ignores the offset sends the first page again and again while claiming
-        millions of items: paging through it would never end.
-        """
-        keys = tuple(item.rating_key for item in page.items) + page.unchanged  # unchanged: known, not built
-        if raw_count > 0 and asked > 0 and (page.offset != asked or (keys and keys == previous)):
-            raise PlexResponseError(
-                f"{self.remote.label} ignored paging for {path}: asked for the items from {asked:,}, it sent "
-                f"{'the same ones as before' if keys == previous else f'those from {page.offset:,}'} "
-                f"(claiming {page.total_size:,} in all); refusing to page through it"
-            )
-        if asked + max(raw_count, 0) > MAX_LISTING_ITEMS:
-            raise PlexResponseError(
-                f"{self.remote.label} lists more than {MAX_LISTING_ITEMS:,} items for {path} "
-                f"(it claims {page.total_size:,}); refusing to read a listing that large"
-            )
-        return keys
 
     def albums(
         self,
@@ -383,17 +373,23 @@ class PlexClient(PlexHTTPClient):
 
         Keys Plex no longer has are simply missing from the answer (a batch of only those is a 404).
         """
+        return self._records_of(rating_keys)[0]
+
+    def _records_of(self, rating_keys: Sequence[str]) -> tuple[list[PlexAudiobook], int]:
+        """`albums_by_keys`, and how many of the items Plex sent were unusable (no title, say)."""
         found: list[PlexAudiobook] = []
+        unusable = 0
         keys = list(dict.fromkeys(str(k) for k in rating_keys))
-        for start in range(0, len(keys), 100):
-            batch = ",".join(_seg(k) for k in keys[start : start + 100])
+        for start in range(0, len(keys), KEYS_PER_REQUEST):
+            batch = ",".join(_seg(k) for k in keys[start : start + KEYS_PER_REQUEST])
             try:
                 container = self._container(f"/library/metadata/{batch}", {"includeGuids": 1})
             except PlexNotFound:
                 continue
-            albums, _skipped = albums_from_container(container)
+            albums, skipped = albums_from_container(container)
             found.extend(albums)
-        return found
+            unusable += skipped
+        return found, unusable
 
     def album_exists(self, rating_key: str | int) -> bool:
         """Whether Plex still has the item: False only on a 404; any other failure raises."""
@@ -481,6 +477,7 @@ class PlexClient(PlexHTTPClient):
         )
 
 
+KEYS_PER_REQUEST = 100  # rating keys in one /library/metadata/a,b,c request (URLs stay short)
 # A rescan's listing: PMS 1.41.9 and later send only these attributes (and none of these child
 # elements), a fifth of the bytes of whole records; older servers send whole records, used as they are.
 LIGHT_LISTING = {"includeFields": "ratingKey,updatedAt", "excludeElements": "Collection,Genre,Guid,Image"}

@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import replace
 from typing import Generic, TypeVar
 
+from ..errors import PlexResponseError
 from ..records import PlexPage
 
 # Pages asked for ahead of the one the caller handles. One is enough to overlap a request with the
 # caller's work; more keep Plex busy while the caller (storing, under the GIL with the decoding of
 # the pages) falls behind for a moment, which one page ahead left Plex idle for.
 PAGES_AHEAD = 3
+
+# More items than any audiobook library holds: a listing past this is a server gone wrong.
+MAX_LISTING_ITEMS = 5_000_000
 
 T = TypeVar("T")
 
@@ -79,3 +83,27 @@ def batches(page: PlexPage, size: int) -> Generator[PlexPage, None, None]:
             page, items=page.items[index : index + size], offset=page.offset + index,
             skipped=page.skipped if index == 0 else 0, unchanged=page.unchanged if index == 0 else (),
         )
+
+
+def check_advance(
+    label: str, path: str, page: PlexPage, asked: int, raw_count: int, previous: tuple[str, ...],
+    named: Sequence[str] = (),
+) -> tuple[str, ...]:
+    """Refuse a listing whose paging does not advance; return this page's keys for the next check.
+
+    A server that ignores the offset sends the first page again and again while claiming millions
+    of items: paging through it would never end. `named`: keys a light listing sent without records.
+    """
+    keys = tuple(item.rating_key for item in page.items) + page.unchanged + tuple(named)
+    if raw_count > 0 and asked > 0 and (page.offset != asked or (keys and keys == previous)):
+        raise PlexResponseError(
+            f"{label} ignored paging for {path}: asked for the items from {asked:,}, it sent "
+            f"{'the same ones as before' if keys == previous else f'those from {page.offset:,}'} "
+            f"(claiming {page.total_size:,} in all); refusing to page through it"
+        )
+    if asked + max(raw_count, 0) > MAX_LISTING_ITEMS:
+        raise PlexResponseError(
+            f"{label} lists more than {MAX_LISTING_ITEMS:,} items for {path} "
+            f"(it claims {page.total_size:,}); refusing to read a listing that large"
+        )
+    return keys
