@@ -222,7 +222,7 @@ class PlexClient(PlexHTTPClient):
         return self._request("GET", path, query)
 
     def _read_page(
-        self, path: str, result: HttpResult, start: int, known: Mapping[str, int], *, light: bool = False
+        self, path: str, result: HttpResult, start: int, known: Mapping[str, int | None], *, light: bool = False
     ) -> tuple[PlexPage, int, list[str]]:
         """Decode one page; return it, its raw item count and the keys whose records a light listing left out."""
         container = parse_or_raise(result.body, result.content_type, self.remote.label, path)
@@ -261,7 +261,7 @@ class PlexClient(PlexHTTPClient):
         max_pages: int | None = None,
         *,
         prefetch: bool = False,
-        known: Mapping[str, int] | None = None,
+        known: Mapping[str, int | None] | None = None,
         light: bool = False,
     ) -> Generator[PlexPage, None, None]:
         """Yield pages until totalSize is reached, a page comes back empty, or max_pages.
@@ -316,7 +316,7 @@ class PlexClient(PlexHTTPClient):
         page_size: int | None = None,
         *,
         max_pages: int | None = None,
-        known: Mapping[str, int] | None = None,
+        known: Mapping[str, int | None] | None = None,
     ) -> Generator[PlexPage, None, None]:
         """Iterate over all albums of a section (or its first `max_pages` pages), one PlexPage per request.
 

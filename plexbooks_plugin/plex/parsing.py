@@ -384,7 +384,9 @@ class ListedAlbums(NamedTuple):
     to_fetch: list[str]  # keys a light listing named without their record (changed or new)
 
 
-def changed_albums(container: Mapping[str, Any], known: Mapping[str, int], *, light: bool = False) -> ListedAlbums:
+def changed_albums(
+    container: Mapping[str, Any], known: Mapping[str, int | None], *, light: bool = False
+) -> ListedAlbums:
     """Like `albums_from_container`, but an album whose ratingKey and updatedAt match `known` is only named.
 
     Plex moves updatedAt on every metadata change, so unchanged albums need no record and no

@@ -91,7 +91,8 @@ def _settle_section(
             if section in earlier_keys:
                 held_keys[section] = earlier_keys[section]
         return
-    hold = _remove_unseen(job, counts, previous=listing.previous, seen=listing.seen, confirm_removal=confirm_removal)
+    hold = _remove_unseen(job, counts, previous=listing.previous, stored=listing.stored, seen=listing.seen,
+                          confirm_removal=confirm_removal)
     if hold is not None:
         holds[section], held_keys[section] = hold
 
@@ -103,6 +104,7 @@ class _Listing:
         self.job, self.counts, self.first_import = job, counts, first_import
         self.offset = offset  # albums of the libraries listed before this one (progress covers them all)
         self.previous = 0  # the library's rows before the scan
+        self.stored: dict[str, int | None] = {}  # their keys and updatedAt (empty for a first import)
         self.seen: set[str] = set()
         self.unreadable = 0
         self.reported_total = 0
@@ -118,8 +120,8 @@ class _Listing:
         with self.job.core.session() as session:
             self.previous = repo.count_library(session, self.job.section)
             # What the mirror holds: albums whose updatedAt did not move are listed by key only.
-            known = {} if self.first_import else repo.library_updated_at(session, self.job.section)
-        self.run(self.job.client.albums(self.job.section, page_size=page_size, known=known))
+            self.stored = {} if self.first_import else repo.library_updated_at(session, self.job.section)
+        self.run(self.job.client.albums(self.job.section, page_size=page_size, known=self.stored))
 
     def run(self, pages: Any) -> None:
         """Consume the pages and store what they hold; checkpoint; always close the pages."""
@@ -203,17 +205,20 @@ def _protect_pending(job: Job, seen: set[str], held: list[str] | None) -> None:
 
 
 def _remove_unseen(
-    job: Job, counts: Counts, *, previous: int, seen: set[str], confirm_removal: bool
+    job: Job, counts: Counts, *, previous: int, stored: dict[str, int | None], seen: set[str], confirm_removal: bool
 ) -> tuple[dict[str, Any], list[str]] | None:
-    """Remove the library's rows Plex no longer has, or hold them back (returning the hold and its keys)."""
+    """Remove the library's rows Plex no longer has, or hold them back (returning the hold and its keys).
+
+    `stored`: the library's rows when the scan began. A row added since (by the realtime listener:
+    Plex has it) is not among them, so it is never removed here.
+    """
     if not previous:
         # The library had no rows before this scan: every row it has now was stored by the scan (or
         # just added by the realtime listener, so Plex has it). Reading 100,000 keys back is 5% of a first scan.
         return None
-    with job.core.session() as session:
-        fence(session, job)  # a scan that lost its lease (or was cancelled) removes nothing
-        # A set difference in memory: the scan writes nothing on the rows it saw unchanged.
-        gone = [key for key in repo.iter_section_keys(session, job.section) if key not in seen]
+    # A set difference in memory, with the keys read before the listing: the scan writes nothing on
+    # the rows it saw unchanged, and reads no key twice.
+    gone = [key for key in stored if key not in seen]
     why = suspicious_removal(previous=previous, seen=len(seen), unseen=len(gone))
     if why and not confirm_removal:
         counts.warnings.append(_in_library(job, held_back_warning(why)))

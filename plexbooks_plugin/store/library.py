@@ -153,20 +153,14 @@ def count_library(session: Session, section_id: str | None = None) -> int:
     return int(session.scalar(query) or 0)
 
 
-def library_updated_at(session: Session, section_id: str) -> dict[str, int]:
-    """Plex's updatedAt of every mirrored album of the section that has one, by rating key."""
+def library_updated_at(session: Session, section_id: str) -> dict[str, int | None]:
+    """Every mirrored album of the section by rating key: Plex's updatedAt, None when it had none."""
     query = (
         select(LibraryItem.rating_key, LibraryItem.updated_at)
-        .where(LibraryItem.section_id == section_id, LibraryItem.updated_at.is_not(None))
+        .where(LibraryItem.section_id == section_id)
         .execution_options(yield_per=10_000)
     )
-    return {key: int(updated) for key, updated in session.execute(query) if updated is not None}
-
-
-def iter_section_keys(session: Session, section_id: str) -> Iterator[str]:
-    """Yield every mirrored rating key of the section, streamed."""
-    query = select(LibraryItem.rating_key).where(LibraryItem.section_id == section_id)
-    yield from session.scalars(query.execution_options(yield_per=10_000))
+    return {key: None if updated is None else int(updated) for key, updated in session.execute(query)}
 
 
 def touch_seen(session: Session, section_id: str, rating_keys: Iterable[str], scan_id: int) -> int:
