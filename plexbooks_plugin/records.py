@@ -67,3 +67,5 @@ class PlexPage:
     skipped: int = 0  # items on the page that could not be parsed
     # Keys of items left out of `items` because their updatedAt equals the caller's (full scans only).
     unchanged: tuple[str, ...] = ()
+    # Keys a light listing named as changed whose records were gone when fetched (removed meanwhile).
+    vanished: tuple[str, ...] = ()

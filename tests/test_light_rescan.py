@@ -59,7 +59,10 @@ def change_the_library(fake: FakePlex) -> set[str]:
     fake.update_album(keys[1], author="Someone Else Entirely")
     fake.remove_album(keys[2])
     added = fake.add_album("A Wholly New Book", "Ivo Brandt", added_at=BASE_TIME)
-    return {keys[0], keys[1], str(added)}
+    # Matched by Plex's own agent: the ASIN is only in a Guid child (sent with includeGuids=1 alone).
+    matched = fake.add_album("The Lantern Keeper", "Ysolde Marrow", guid="plex://album/5d07c1a0403c640290c2e6f1",
+                             added_at=BASE_TIME + 1, extra_guids=("audible://B0CLANTERN",))
+    return {keys[0], keys[1], str(added), str(matched)}
 
 
 def first_scan_elsewhere(database_factory: DatabaseFactory, fake: FakePlex) -> dict[str, tuple[Any, ...]]:
@@ -103,7 +106,7 @@ def test_a_light_rescan_stores_exactly_what_a_first_scan_stores(
     changed = change_the_library(fake_plex)
     fake_plex.clear_log()
     summary = run_scan(plex_core, "full")
-    assert (summary["new"], summary["updated"], summary["removed"], summary["total"]) == (1, 2, 1, 40)
+    assert (summary["new"], summary["updated"], summary["removed"], summary["total"]) == (2, 2, 1, 41)
     assert sorted(fetched_keys(fake_plex)) == sorted(changed | undated(fake_plex))  # only these are fetched whole
     assert mirror(plex_core) == first_scan_elsewhere(database_factory, fake_plex)
 
@@ -112,17 +115,21 @@ def test_a_server_sending_whole_records_anyway_gives_the_same_rows(
     plex_core: PlexBooksCore, fake_plex: FakePlex, database_factory: DatabaseFactory
 ) -> None:
     run_scan(plex_core, "full")
-    change_the_library(fake_plex)
+    changed = change_the_library(fake_plex)
     fake_plex.set_fault("whole_records", on_path=f"/library/sections/{fake_plex.music_section_id}/all")
     fake_plex.clear_log()
     summary = run_scan(plex_core, "full")
-    assert (summary["new"], summary["updated"], summary["removed"]) == (1, 2, 1)
-    assert fetched_keys(fake_plex) == []  # the listing's own records were used
+    assert (summary["new"], summary["updated"], summary["removed"]) == (2, 2, 1)
+    # The listing's whole items lack their Guid children (no includeGuids), which may hold the only
+    # ASIN: the changed ones are fetched by key all the same.
+    assert sorted(fetched_keys(fake_plex)) == sorted(changed | undated(fake_plex))
     fake_plex.clear_faults()
-    assert mirror(plex_core) == first_scan_elsewhere(database_factory, fake_plex)
+    rescanned = mirror(plex_core)
+    assert rescanned == first_scan_elsewhere(database_factory, fake_plex)
+    assert "B0CLANTERN" in {row[STORED.index("asin")] for row in rescanned.values()}
 
 
-def test_a_changed_album_deleted_before_its_record_is_fetched_is_removed_by_the_next_scan(
+def test_a_changed_album_deleted_before_its_record_is_fetched_is_removed(
     plex_core: PlexBooksCore, fake_plex: FakePlex
 ) -> None:
     for key in undated(fake_plex):
@@ -146,11 +153,9 @@ def test_a_changed_album_deleted_before_its_record_is_fetched_is_removed_by_the_
         gate.set()
         deleter.join(10)
     assert fetch.entered.is_set()
-    # Not seen, so Plex's count (40) and the scan's (39) differ: as for any album deleted during a
-    # listing, this scan removes nothing and stores nothing of it; the next one removes it.
-    assert summary["removed"] == 0 and summary["total"] == 39 and "changed during the scan" in summary["warning"]
-    assert mirror(plex_core)[doomed][STORED.index("title")] != "Changed, Then Deleted"
-    assert run_scan(plex_core, "full")["removed"] == 1
+    # Listed, then gone when fetched: it counts as listed (the listing is complete), is not seen,
+    # and the set difference with its 404 check removes it in this very scan.
+    assert (summary["removed"], summary["total"], summary["warning"]) == (1, 39, None)
     assert doomed not in mirror(plex_core)
 
 

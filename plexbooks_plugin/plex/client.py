@@ -244,14 +244,16 @@ class PlexClient(PlexHTTPClient):
     def _with_fetched(self, page: PlexPage, waiting: list[str], *, last: bool) -> PlexPage:
         """Add the records of the waiting keys to `page`, in whole requests of 100 (all of them on the last page).
 
-        Keys missing from Plex's answer were deleted since they were listed: they are simply not seen.
+        Keys missing from Plex's answer were deleted since they were listed: named in `vanished`.
         """
         count = len(waiting) if last else len(waiting) - len(waiting) % KEYS_PER_REQUEST
         if not count:
             return page
-        fetched, unusable = self._records_of(waiting[:count])
+        asked = waiting[:count]
+        fetched, unusable, answered = self._records_of(asked)
         del waiting[:count]
-        return replace(page, items=[*page.items, *fetched], skipped=page.skipped + unusable)
+        vanished = tuple(key for key in dict.fromkeys(asked) if key not in answered)
+        return replace(page, items=[*page.items, *fetched], skipped=page.skipped + unusable, vanished=vanished)
 
     def _paged(
         self,
@@ -375,10 +377,11 @@ class PlexClient(PlexHTTPClient):
         """
         return self._records_of(rating_keys)[0]
 
-    def _records_of(self, rating_keys: Sequence[str]) -> tuple[list[PlexAudiobook], int]:
-        """`albums_by_keys`, and how many of the items Plex sent were unusable (no title, say)."""
+    def _records_of(self, rating_keys: Sequence[str]) -> tuple[list[PlexAudiobook], int, set[str]]:
+        """`albums_by_keys`, how many of the items Plex sent were unusable (no title, say), and the keys it answered."""
         found: list[PlexAudiobook] = []
         unusable = 0
+        answered: set[str] = set()
         keys = list(dict.fromkeys(str(k) for k in rating_keys))
         for start in range(0, len(keys), KEYS_PER_REQUEST):
             batch = ",".join(_seg(k) for k in keys[start : start + KEYS_PER_REQUEST])
@@ -389,7 +392,9 @@ class PlexClient(PlexHTTPClient):
             albums, skipped = albums_from_container(container)
             found.extend(albums)
             unusable += skipped
-        return found, unusable
+            answered.update(key for item in items_of(container) if isinstance(item, Mapping)
+                            and (key := as_str(item.get("ratingKey"))))
+        return found, unusable, answered
 
     def album_exists(self, rating_key: str | int) -> bool:
         """Whether Plex still has the item: False only on a 404; any other failure raises."""

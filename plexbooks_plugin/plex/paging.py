@@ -82,6 +82,7 @@ def batches(page: PlexPage, size: int) -> Generator[PlexPage, None, None]:
         yield replace(
             page, items=page.items[index : index + size], offset=page.offset + index,
             skipped=page.skipped if index == 0 else 0, unchanged=page.unchanged if index == 0 else (),
+            vanished=page.vanished if index == 0 else (),
         )
 
 

@@ -390,9 +390,8 @@ def changed_albums(
     """Like `albums_from_container`, but an album whose ratingKey and updatedAt match `known` is only named.
 
     Plex moves updatedAt on every metadata change, so unchanged albums need no record and no
-    comparison. With `light` the listing was asked for ratingKey and updatedAt only: an item without
-    a title is a changed or new album to fetch by key; one with a title (a server that sent whole
-    records anyway) is built as usual.
+    comparison. With `light` the listing was asked for ratingKey and updatedAt only: a changed or new
+    album is to be fetched by key, unless the server sent it whole with its Guid children anyway.
     """
     albums: list[PlexAudiobook] = []
     unchanged: list[str] = []
@@ -410,7 +409,9 @@ def changed_albums(
             ):
                 unchanged.append(key)
                 continue
-        if light and isinstance(item, Mapping) and "title" not in item:
+        if light and isinstance(item, Mapping) and not ("title" in item and "Guid" in item):
+            # Sent light, or whole by a server that ignored includeFields but then without the Guid
+            # children (the light listing does not ask includeGuids), which may hold the only ASIN.
             key = as_str(item.get("ratingKey"))
             if key:
                 to_fetch.append(key)

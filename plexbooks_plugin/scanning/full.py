@@ -81,8 +81,10 @@ def _settle_section(
     job, section = listing.job, listing.job.section
     _protect_pending(job, listing.seen, earlier_keys.get(section))
     # From here on the listing is complete: only now may rows that were not seen be removed.
+    # Albums listed, then gone when their records were fetched, were listed all the same.
+    vanished = sum(1 for key in listing.vanished if key not in listing.seen)
     warning = incomplete_listing(
-        unreadable=listing.unreadable, reported_total=listing.reported_total, seen=len(listing.seen)
+        unreadable=listing.unreadable, reported_total=listing.reported_total, seen=len(listing.seen) + vanished
     )
     if warning:
         counts.warnings.append(_in_library(job, warning))
@@ -106,6 +108,7 @@ class _Listing:
         self.previous = 0  # the library's rows before the scan
         self.stored: dict[str, int | None] = {}  # their keys and updatedAt (empty for a first import)
         self.seen: set[str] = set()
+        self.vanished: set[str] = set()  # listed as changed, gone when fetched: removed meanwhile (not seen)
         self.unreadable = 0
         self.reported_total = 0
         self.done = 0
@@ -164,8 +167,9 @@ class _Listing:
                 self.batch_is_new = False  # Plex repeated a key across pages: look the batch's keys up
             self.seen.add(item.rating_key)
         self.seen.update(page.unchanged)
+        self.vanished.update(page.vanished)
         self.batch.extend(page.items)
-        self.done = len(self.seen) + self.unreadable
+        self.done = len(self.seen) + self.unreadable + len(self.vanished)
 
     def _flush(self) -> None:
         if self.batch:
