@@ -36,8 +36,10 @@ Control hooks (methods of FakePlex):
   tokens reach this server through `/api/v2/resources` (accessToken = `profile.server_token`).
   `add_home_user(title, *, admin=None, pin=None, has_access=None)` adds one.
 - faults: `set_fault(kind, *, on_path, on_page, count, delay, status, size, with_length, depth)`
-  (latency, status/500/502/503, drop, truncate, html, entity_bomb, deep_xml, huge, unauthorized),
-  `clear_faults()`.
+  (latency, status/500/502/503, drop, truncate, html, entity_bomb, deep_xml, huge, unauthorized,
+  trickle, hold, unpaged, stuck_paging, capped_paging, whole_records), `clear_faults()`. Section
+  listings honour includeFields/excludeFields/includeElements/excludeElements (as PMS 1.41.9 does)
+  unless `whole_records` is armed.
 - observing: `request_log`, `requests_to(path)`, `clear_log()`, `reset()` (no faults, empty log,
   notification controls back to their defaults).
 - notification WebSocket `/:/websockets/notifications` (X-Plex-Token header or query parameter):
