@@ -13,6 +13,7 @@ import requests_mock as rm
 from plexbooks_plugin.errors import PlexAuthError, PlexResponseError
 from plexbooks_plugin.fakeplex import render
 from plexbooks_plugin.plex import PlexClient, PlexHTTPError, PlexTV
+from plexbooks_plugin.plex.paging import PAGES_AHEAD
 from plexbooks_plugin.plex.parsing import albums_from_container, parse_container
 from tests.plex_conftest_helpers import fixture_bytes, fixture_json, recorded_pair
 
@@ -145,7 +146,9 @@ def test_paged_capture_gives_paging_metadata_and_an_empty_page_stops(requests_mo
     assert [(p.offset, p.total_size) for p in pages] == [(0, 2295), (50, 2295)]
     # The capture is a movie library: movies are not albums, and are not counted as broken either.
     assert pages[0].items == [] and pages[0].skipped == 0
-    assert requests_mock.call_count == 2  # the empty page ended it, despite totalSize 2295
+    # The empty page ended it, despite totalSize 2295: besides the two pages, only those already
+    # asked for ahead of it (how many went out depends on timing), not the other 44.
+    assert 2 <= requests_mock.call_count <= 1 + PAGES_AHEAD
 
 
 def test_metadata_from_captures(requests_mock: rm.Mocker) -> None:
