@@ -93,8 +93,7 @@ def _settle_section(
             if section in earlier_keys:
                 held_keys[section] = earlier_keys[section]
         return
-    hold = _remove_unseen(job, counts, previous=listing.previous, stored=listing.stored, seen=listing.seen,
-                          confirm_removal=confirm_removal)
+    hold = _remove_unseen(job, counts, stored=listing.stored, seen=listing.seen, confirm_removal=confirm_removal)
     if hold is not None:
         holds[section], held_keys[section] = hold
 
@@ -105,8 +104,7 @@ class _Listing:
     def __init__(self, job: Job, counts: Counts, *, first_import: bool, progress_every: int, offset: int) -> None:
         self.job, self.counts, self.first_import = job, counts, first_import
         self.offset = offset  # albums of the libraries listed before this one (progress covers them all)
-        self.previous = 0  # the library's rows before the scan
-        self.stored: dict[str, int | None] = {}  # their keys and updatedAt (empty for a first import)
+        self.stored: dict[str, int | None] = {}  # the library's rows before the scan: key -> updatedAt
         self.seen: set[str] = set()
         self.vanished: set[str] = set()  # listed as changed, gone when fetched: removed meanwhile (not seen)
         self.unreadable = 0
@@ -120,10 +118,10 @@ class _Listing:
 
     def list_section(self, page_size: int | None) -> None:
         """List the library and store what it holds."""
-        with self.job.core.session() as session:
-            self.previous = repo.count_library(session, self.job.section)
-            # What the mirror holds: albums whose updatedAt did not move are listed by key only.
-            self.stored = {} if self.first_import else repo.library_updated_at(session, self.job.section)
+        if not self.first_import:  # a first import starts from an empty table
+            with self.job.core.session() as session:
+                # What the mirror holds: albums whose updatedAt did not move are listed by key only.
+                self.stored = repo.library_updated_at(session, self.job.section)
         self.run(self.job.client.albums(self.job.section, page_size=page_size, known=self.stored))
 
     def run(self, pages: Any) -> None:
@@ -209,19 +207,18 @@ def _protect_pending(job: Job, seen: set[str], held: list[str] | None) -> None:
 
 
 def _remove_unseen(
-    job: Job, counts: Counts, *, previous: int, stored: dict[str, int | None], seen: set[str], confirm_removal: bool
+    job: Job, counts: Counts, *, stored: dict[str, int | None], seen: set[str], confirm_removal: bool
 ) -> tuple[dict[str, Any], list[str]] | None:
     """Remove the library's rows Plex no longer has, or hold them back (returning the hold and its keys).
 
-    `stored`: the library's rows when the scan began. A row added since (by the realtime listener:
-    Plex has it) is not among them, so it is never removed here.
+    `stored`: the library's rows when the scan began. A row added since (by this scan, or by the
+    realtime listener: Plex has it) is not among them, so it is never removed here.
     """
-    if not previous:
-        # The library had no rows before this scan: every row it has now was stored by the scan (or
-        # just added by the realtime listener, so Plex has it). Reading 100,000 keys back is 5% of a first scan.
-        return None
+    if not stored:
+        return None  # nothing was there before the scan (a first import): nothing to remove
     # A set difference in memory, with the keys read before the listing: the scan writes nothing on
     # the rows it saw unchanged, and reads no key twice.
+    previous = len(stored)
     gone = [key for key in stored if key not in seen]
     why = suspicious_removal(previous=previous, seen=len(seen), unseen=len(gone))
     if why and not confirm_removal:
