@@ -401,9 +401,7 @@ def changed_albums(
         if isinstance(item, Mapping) and item.get("type") not in (None, "album"):
             continue  # a mixed listing (recentlyAdded) may hold tracks or artists
         if known and isinstance(item, Mapping):
-            key, updated = item.get("ratingKey"), item.get("updatedAt")
-            if type(updated) is not int:
-                updated = as_int(updated)  # XML sends numbers as text
+            key, updated = item.get("ratingKey"), as_int(item.get("updatedAt"))  # XML sends numbers as text
             if isinstance(key, str) and updated is not None and known.get(key) == updated and (
                 light or item.get("title")
             ):
