@@ -25,7 +25,7 @@ from ..const import SettingKey
 from ..errors import PlexbooksError, ScanRunning
 from ..plex.redact import TokenRedactingFilter, error_line
 from ..scanning import run_scan
-from ..settings import split_ids
+from ..services.libraries import selected_ids
 from .apply import apply_batch
 from .decisions import PendingAlbums, album_events, backoff_delay, websocket_url
 
@@ -63,7 +63,7 @@ def listener_config(core: PlexBooksCore) -> ListenerConfig | None:
     """The connection settings, or None while realtime is off or Plex or the library is not configured."""
     if not realtime_enabled(core) or not core.plex_configured():
         return None
-    sections = frozenset(split_ids(core.get_setting(SettingKey.LIBRARY_IDS)))
+    sections = frozenset(selected_ids(core))
     if not sections:
         return None
     return ListenerConfig(core.get_setting(SettingKey.PLEX_URL) or "", core.get_setting(SettingKey.PLEX_TOKEN) or "",
