@@ -268,9 +268,9 @@ class PlexClient(PlexHTTPClient):
     ) -> Generator[PlexPage, None, None]:
         """Yield pages until totalSize is reached, a page comes back empty, or max_pages.
 
-        With `prefetch`, the next pages (up to `paging.PAGES_AHEAD`) are requested in a worker
-        thread while the caller decodes and handles the current one: one listing request in flight
-        at a time, and only while the caller is not using this client (the generator owns the HTTP
+        With `prefetch`, the next pages (up to `paging.PAGES_AHEAD`) are requested in worker
+        threads while the caller decodes and handles the current one: up to `paging.REQUESTS_IN_FLIGHT`
+        listing requests at once, and only while the caller is not using this client (the generator owns the HTTP
         session until it is exhausted or closed). An error of a prefetched page is raised when that
         page is consumed; closing the generator early cancels the prefetch or waits for the request
         in flight to end. Albums whose updatedAt equals `known`'s are named in `PlexPage.unchanged`

@@ -16,6 +16,11 @@ from ..records import PlexPage
 # the pages) falls behind for a moment, which one page ahead left Plex idle for.
 PAGES_AHEAD = 3
 
+# Listing requests in flight at once. With one, Plex idles from the end of a page's rendering until
+# the worker has read it and asked for the next, and the worker cannot read while the caller holds
+# the GIL in a C call (json.loads of a 500-album page): a second request fills those gaps.
+REQUESTS_IN_FLIGHT = 2
+
 # More items than any audiobook library holds: a listing past this is a server gone wrong.
 MAX_LISTING_ITEMS = 5_000_000
 
@@ -51,7 +56,9 @@ class PagePrefetch(Generic[T]):
         next_start = self._queue[-1][0] + stride if self._queue else start
         while len(self._queue) < self._ahead and next_start < total:
             if self._executor is None:
-                self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="plexbooks-prefetch")
+                self._executor = ThreadPoolExecutor(
+                    max_workers=min(REQUESTS_IN_FLIGHT, self._ahead), thread_name_prefix="plexbooks-prefetch"
+                )
             self._queue.append((next_start, self._executor.submit(self._fetch, next_start)))
             next_start += stride
 

@@ -219,6 +219,7 @@ def test_a_listing_that_ignores_the_page_size_is_stored_in_batches(
 def test_a_listing_that_ignores_the_offset_is_refused(fake: FakePlex, database: Database, box: SecretBox) -> None:
     core = configure(PlexBooksCore(database, box), fake)
     run_scan(core, "full")
+    fake.clear_log()  # count the second scan's requests only
     fake.set_fault("stuck_paging", on_path=LISTING, size=10_000_000)
     with pytest.raises(ScanFailed, match="ignored paging") as failure:
         run_scan(core, "full", page_size=5)
