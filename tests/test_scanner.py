@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -322,24 +322,35 @@ def test_the_lease_is_renewed_while_scanning(
     plex_core: PlexBooksCore, fake_plex: FakePlex, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = plex_core.clock = FakeClock()
+    started = clock()
     monkeypatch.setattr(scanning_job, "CHECKPOINT_INTERVAL", 0)  # every page is stored and renews the lease
+    renewed_later = threading.Event()
+    real_renew = repo.renew_lease
+
+    def renew(session: Any, name: str, holder: str, ttl: timedelta, now: datetime | None = None) -> bool:
+        held = real_renew(session, name, holder, ttl, now)
+        if held and now is not None and now >= started + timedelta(seconds=45):
+            renewed_later.set()
+        return held
+
+    monkeypatch.setattr(repo, "renew_lease", renew)
     listing = "/library/sections/*/all"
-    second, fourth = threading.Event(), threading.Event()
+    second, third = threading.Event(), threading.Event()
     hold_second = fake_plex.set_fault("hold", on_path=listing, on_page=1, count=1, gate=second)
-    hold_fourth = fake_plex.set_fault("hold", on_path=listing, on_page=3, count=1, gate=fourth)
+    fake_plex.set_fault("hold", on_path=listing, on_page=2, count=1, gate=third)
     run_id = start_scan(plex_core, "full", page_size=10, lease_ttl=timedelta(minutes=1))  # expires at +60 s
     try:
         assert hold_second.entered.wait(10)
         clock.advance(timedelta(seconds=45))
-        second.set()  # the second page is stored (renewing the lease) at +45 s ...
-        assert hold_fourth.entered.wait(10)  # ... before the fourth page is asked for
+        second.set()  # the second page is stored (renewing the lease) at +45 s, while the third is held
+        assert renewed_later.wait(10)
         clock.advance(timedelta(seconds=45))  # +90 s: past the first expiry, only the renewal keeps the lease
         with pytest.raises(ScanRunning) as caught:
             run_scan(plex_core, "full")
         assert caught.value.run_id == run_id
     finally:
         second.set()
-        fourth.set()
+        third.set()
     assert wait_for_scan(plex_core, run_id, timeout=10)
     assert run_row(plex_core, run_id).status == "succeeded"
 
