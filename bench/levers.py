@@ -10,7 +10,7 @@ written) rather than in the noise of a shared machine. Each step adds one lever 
 3. the search column: ``normalize_title`` (the matching analysis) vs ``search_text``; authors
    parsed per album vs once per distinct author;
 4. storing the records into a new database: SQLAlchemy insert of dicts per 500 (as before) ->
-   tuples with a raw executemany -> 2,000 rows per transaction -> secondary indexes built after;
+   tuples with a raw executemany -> 2,000 rows per transaction -> indexes (the unique one too) built after;
 5. a rescan's bookkeeping: ``UPDATE last_seen_scan`` of every row, 500 ids at a time (as before)
    vs the set difference of the stored keys and the listed ones, in memory.
 
@@ -76,7 +76,7 @@ def _store(db_url: str, records: list[Any], variant: str) -> dict[str, float]:
     def run() -> None:
         with db.session() as session:
             if variant == "tuples-2000-deferred":
-                bulk.drop_secondary_indexes(session)
+                bulk.drop_indexes(session)
         dialect = db.engine.dialect.name
         stamp = bulk.stamp(now, dialect)
         for start in range(0, len(records), per_commit):
@@ -97,7 +97,7 @@ def _store(db_url: str, records: list[Any], variant: str) -> dict[str, float]:
                          (r.author or "").lower(), 1, stamp, stamp) for r in chunk
                     ])
         with db.session() as session:
-            bulk.ensure_secondary_indexes(session)
+            bulk.ensure_indexes(session)
 
     io_before = benchlib.io_counters()
     cpu, wall, _ = _cpu(run)

@@ -18,7 +18,6 @@ from sqlalchemy import (
     String,
     Text,
     TypeDecorator,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -71,7 +70,9 @@ class LibraryItem(Base):
 
     __tablename__ = "plexbooks_library"
     __table_args__ = (
-        UniqueConstraint("section_id", "rating_key"),
+        # A unique index, not a table constraint: a first import drops it and builds it once afterwards
+        # (SQLite cannot drop a constraint without rebuilding the table). See store/bulk.py.
+        Index("uq_plexbooks_library_section_id_rating_key", "section_id", "rating_key", unique=True),
         Index("ix_plexbooks_library_norm_title", "norm_title"),
         Index("ix_plexbooks_library_last_seen_scan", "section_id", "last_seen_scan"),
     )

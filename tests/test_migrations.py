@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -109,4 +112,33 @@ def test_the_search_text_migration_refolds_stored_titles(database_factory) -> No
     with db.engine.connect() as connection:
         stored = dict(connection.execute(text("SELECT title, norm_title FROM plexbooks_library")).all())
     assert stored == {title: normalize_title(title) for title in titles}
+    db.dispose()
+
+
+def test_the_library_uniqueness_becomes_an_index_and_keeps_the_rows(database_factory) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    url = database_factory.new_url()
+    db = Database(url)
+    db.upgrade("0006")
+    insert = text(
+        "INSERT INTO plexbooks_library (section_id, rating_key, guid, title, norm_title, norm_author, first_seen_at,"
+        " row_updated_at) VALUES ('4', :key, :key, 'Dune', 'dune', 'frank herbert', :now, :now)"
+    )
+    now = datetime(2026, 11, 28, 12, 0, 0)
+    with db.engine.begin() as connection:
+        connection.execute(insert, {"key": "101", "now": now})
+        connection.execute(insert, {"key": "102", "now": now})
+    db.upgrade()
+    names = {index["name"] for index in inspect(db.engine).get_indexes("plexbooks_library") if index["unique"]}
+    assert "uq_plexbooks_library_section_id_rating_key" in names
+    with db.engine.connect() as connection:
+        kept = connection.execute(text("SELECT rating_key FROM plexbooks_library ORDER BY rating_key")).scalars()
+        assert kept.all() == ["101", "102"]
+    with pytest.raises(IntegrityError, match=r"(?i)unique"), db.engine.begin() as connection:  # the same rule
+        connection.execute(insert, {"key": "101", "now": now})
+    db.downgrade("0006")
+    with pytest.raises(IntegrityError, match=r"(?i)unique"), db.engine.begin() as connection:  # the constraint
+        connection.execute(insert, {"key": "102", "now": now})
     db.dispose()

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy.exc import IntegrityError
 
 from .. import store as repo
 from ..errors import PlexbooksError, ScanFailed
@@ -20,6 +22,9 @@ from ..services.removal import (
 from ..store import bulk
 from .job import Counts, Job, Throttle, checkpoint, fence, publish_progress_quietly, store_page
 from .pending import HeldKeys, Holds, read_pending, write_pending
+
+if TYPE_CHECKING:
+    from ..core import PlexBooksCore
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +42,12 @@ def full_scan(job: Job, counts: Counts, *, confirm_removal: bool, progress_every
     Every library is listed first; then removal safety is judged per library. Rows of libraries no
     longer selected are held back like a shrink until an admin confirms.
     """
+    restore_indexes(job.core)  # a process that died during a first import dropped them
     with job.core.session() as session:
-        bulk.ensure_secondary_indexes(session)  # a process that died during a first import dropped them
         first_import = bulk.table_is_empty(session)
         if first_import:
-            # Build the secondary indexes once after the import instead of row by row during it.
-            bulk.drop_secondary_indexes(session)
+            # Build the indexes once after the import instead of row by row during it.
+            bulk.drop_indexes(session)
         earlier, earlier_keys = read_pending(session)
     listings: list[_Listing] = []
     try:
@@ -54,8 +59,7 @@ def full_scan(job: Job, counts: Counts, *, confirm_removal: bool, progress_every
             listing.list_section(page_size)
     finally:
         if first_import:
-            with job.core.session() as session:
-                bulk.ensure_secondary_indexes(session)
+            restore_indexes(job.core)
     if counts.new > ANALYZE_AFTER_NEW:
         # A large import leaves the planner with stale statistics (PostgreSQL plans as if the table
         # were still nearly empty until autovacuum gets to it).
@@ -71,6 +75,20 @@ def full_scan(job: Job, counts: Counts, *, confirm_removal: bool, progress_every
         fence(session, job)  # a scan that lost its lease (or was cancelled) records no hold
         write_pending(session, job.run_id, holds, held_keys)
     remember_library_titles(job.core, job.client)
+
+
+def restore_indexes(core: PlexBooksCore) -> None:
+    """Build the library indexes that are missing; keep the newest of duplicate rows if the unique one needs it."""
+    try:
+        with core.session() as session:
+            bulk.ensure_indexes(session)
+    except IntegrityError:
+        # Another writer (the realtime listener) stored an album this import stored too, while no
+        # unique index could refuse it: both copies mirror Plex, the newer one stays.
+        with core.session() as session:
+            dropped = bulk.drop_duplicate_rows(session)
+            bulk.ensure_indexes(session)
+        log.warning("dropped %d duplicate library rows stored while a first import ran", dropped)
 
 
 def _settle_section(
