@@ -378,6 +378,8 @@ ROWS: tuple[Row, ...] = (
     Row("7 HTTP", "restart: host start until it answers", "s", lambda r: _get(r, "web", "host_ready_s")),
     Row("7 HTTP", "restart: first availability call (50 books)", "ms",
         lambda r: _get(r, "web", "first_availability_ms"), "<= 300 ms", lambda v: v <= 300),
+    Row("7 HTTP", "GET /ping through the same host (median): the HTTP floor", "ms",
+        lambda r: _get(r, "web", "ping_median_ms")),
     Row("7 HTTP", "availability, 50 books, warm (median)", "ms", lambda r: _get(r, "web", "availability_median_ms"),
         "<= 20 ms", lambda v: v <= 20),
     Row("7 HTTP", "availability, 50 books, warm (p90)", "ms", lambda r: _get(r, "web", "availability_p90_ms")),
