@@ -17,8 +17,8 @@ from ..records import PlexPage
 PAGES_AHEAD = 3
 
 # Listing requests in flight at once. With one, Plex idles from the end of a page's rendering until
-# the worker has read it and asked for the next, and the worker cannot read while the caller holds
-# the GIL in a C call (json.loads of a 500-album page): a second request fills those gaps.
+# the worker has read it and asked for the next (and the worker needs the GIL to read, which the
+# caller holds through json.loads of a 500-album page): a second request fills those gaps.
 REQUESTS_IN_FLIGHT = 2
 
 # More items than any audiobook library holds: a listing past this is a server gone wrong.
