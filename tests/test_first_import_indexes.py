@@ -14,7 +14,6 @@ from plexbooks_plugin.core import PlexBooksCore
 from plexbooks_plugin.db import Database
 from plexbooks_plugin.fakeplex import FakePlex
 from plexbooks_plugin.models import LibraryItem
-from plexbooks_plugin.plex.client import PlexClient
 from plexbooks_plugin.scanning import ScanFailed, full, run_scan
 from plexbooks_plugin.store import bulk
 
@@ -35,8 +34,10 @@ def rows_per_key(core: PlexBooksCore) -> dict[str, int]:
         return {key: count for key, count in session.execute(query)}
 
 
-def client_for(fake: FakePlex) -> PlexClient:
-    return PlexClient(fake.url, fake.token)
+def copy_of_row(session: Any, key: str) -> LibraryItem:
+    """A new row with the stored content of album `key` (the same section and key)."""
+    row = session.scalars(select(LibraryItem).where(LibraryItem.rating_key == key)).one()
+    return LibraryItem(**{column: getattr(row, column) for column in bulk.INSERT_COLUMNS})
 
 
 def test_the_unique_index_is_a_named_index_every_database_reports() -> None:
@@ -61,9 +62,7 @@ def test_a_first_import_stores_without_the_indexes_and_builds_every_one_afterwar
     assert index_names(plex_core.db) >= EVERY_INDEX
     assert set(rows_per_key(plex_core).values()) == {1}
     with pytest.raises(IntegrityError), plex_core.session() as session:  # the rule holds again
-        row = session.scalars(select(LibraryItem).limit(1)).one()
-        copy = {column: getattr(row, column) for column in bulk.INSERT_COLUMNS}
-        session.add(LibraryItem(**copy))
+        session.add(copy_of_row(session, next(iter(rows_per_key(plex_core)))))
         session.flush()
 
 
@@ -111,7 +110,7 @@ def test_the_next_scan_repairs_what_a_process_that_died_during_a_first_import_le
     key = next(iter(rows_per_key(plex_core)))
     with plex_core.session() as session:  # the process died with the indexes dropped and a row twice
         bulk.drop_indexes(session)
-        bulk.insert_rows(session, [_row_like(session, key)])
+        session.add(copy_of_row(session, key))
     assert rows_per_key(plex_core)[key] == 2 and UNIQUE not in index_names(plex_core.db)
     summary = run_scan(plex_core, "full")
     assert summary["removed"] == 0
@@ -119,13 +118,3 @@ def test_the_next_scan_repairs_what_a_process_that_died_during_a_first_import_le
     assert len(counts) == 40 and set(counts.values()) == {1}
     assert index_names(plex_core.db) >= EVERY_INDEX
 
-
-def _row_like(session: Any, key: str) -> tuple[Any, ...]:
-    """A copy of the stored row of `key`, as an `insert_rows` tuple."""
-    row = session.scalars(select(LibraryItem).where(LibraryItem.rating_key == key)).one()
-    dialect = session.connection().dialect.name
-    return tuple(
-        bulk.stamp(getattr(row, column), dialect) if column in ("first_seen_at", "row_updated_at")
-        else getattr(row, column)
-        for column in bulk.INSERT_COLUMNS
-    )

@@ -1,4 +1,4 @@
-"""Paging helpers: pages asked for ahead of the caller (one worker thread), and oversized pages cut to size."""
+"""Paging helpers: pages asked for ahead of the caller (by worker threads), and oversized pages cut to size."""
 
 from __future__ import annotations
 
@@ -63,16 +63,16 @@ class PagePrefetch(Generic[T]):
             next_start += stride
 
     def drop(self) -> None:
-        """Forget every page asked for ahead: cancel those not started, wait for the one in flight."""
+        """Forget every page asked for ahead: cancel those not started, wait for those in flight."""
         running = [future for _start, future in self._queue if not future.cancel()]
         self._queue.clear()
         if running:
-            # Wait for the request in flight (bounded by the client's timeouts), so nobody uses or
-            # closes the session under it; its result or error is of no use any more.
+            # Wait for the requests in flight (bounded by the client's timeouts), so nobody uses or
+            # closes the session under them; their results or errors are of no use any more.
             wait(running)
 
     def close(self) -> None:
-        """Drop what is pending and stop the worker thread."""
+        """Drop what is pending and stop the worker threads."""
         self.drop()
         if self._executor is not None:
             self._executor.shutdown(wait=True)
