@@ -91,10 +91,12 @@ class PlexBooksCore:
 
     # -- settings ---------------------------------------------------------
 
-    def get_setting(self, key: str) -> str | None:
-        """Read one setting (secrets decrypted)."""
-        with self.session() as session:
+    def get_setting(self, key: str, session: Session | None = None) -> str | None:
+        """Read one setting (secrets decrypted), in `session` when given (a request's reads share one)."""
+        if session is not None:
             return repo.get_setting(session, key, self.box)
+        with self.session() as own:
+            return repo.get_setting(own, key, self.box)
 
     def set_setting(self, key: str, value: str | None) -> None:
         """Validate and store one setting (secrets encrypted)."""
@@ -177,9 +179,13 @@ class PlexBooksCore:
 
     # -- matching index ---------------------------------------------------
 
-    def library_index(self) -> LibraryIndex:
-        """Return the in-memory match index, brought up to date when another scan changed the library."""
-        return self.index_cache.get(self.session)
+    def library_index(self, reads: Session | None = None) -> LibraryIndex:
+        """Return the in-memory match index, brought up to date when another scan changed the library.
+
+        `reads`: a session to ask in whether the index is current (a request's reads share one); an
+        update, when one is due, reads in a session of its own.
+        """
+        return self.index_cache.get(self.session, reads)
 
     @property
     def index_rebuilds(self) -> int:
@@ -190,8 +196,14 @@ class PlexBooksCore:
         """Drop the cached index (the next lookup rebuilds it)."""
         self.index_cache.invalidate()
 
-    def library_search(self) -> LibrarySearch:
-        """Return the in-memory word search of the library, rebuilt when the library changed since."""
+    def library_search(self, reads: Session | None = None) -> LibrarySearch:
+        """Return the in-memory word search of the library, rebuilt when the library changed since.
+
+        `reads`: a session to ask in whether the search is current (a request's reads share one); a
+        rebuild, when one is due, reads in a session of its own.
+        """
+        if reads is not None and self._search is not None and repo.library_version(reads) == self._search_version:
+            return self._search
         with self.session() as session:
             version = repo.library_version(session)
             if self._search is not None and version == self._search_version:

@@ -12,7 +12,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
-from . import scheduler_start
+from . import request_reads, scheduler_start
 from .auth.install import init_auth
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
 from .data_dir import default_database_dir
@@ -99,6 +99,7 @@ class PlexBooks:
         set_default_core(core)  # hooks called outside an app context use the latest core
 
         init_auth(app, state)
+        request_reads.init_app(app)
         app.register_blueprint(plexbooks_blueprint, url_prefix=state.url_prefix)
         if app.config["PLEXBOOKS_WARM_UP"] and not _is_reloader_parent(app):
             core.index_file = default_database_dir(app.instance_path) / INDEX_FILE_NAME

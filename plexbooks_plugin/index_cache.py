@@ -41,8 +41,15 @@ class IndexCache:
         self.rebuilds = 0  # full builds so far (tests and benchmarks read it)
         self._lock = threading.Lock()
 
-    def get(self, session_scope: Callable[[], AbstractContextManager[Session]]) -> LibraryIndex:
-        """Return the index, brought up to date first when another scan changed the library."""
+    def get(
+        self, session_scope: Callable[[], AbstractContextManager[Session]], reads: Session | None = None
+    ) -> LibraryIndex:
+        """Return the index, brought up to date first when another scan changed the library.
+
+        `reads`: a session to ask in whether the index is current; an update reads in `session_scope()`.
+        """
+        if reads is not None and self._index is not None and repo.library_version(reads) == self._version:
+            return self._index
         with session_scope() as session:
             version = repo.library_version(session)
             if self._index is not None and version == self._version:
