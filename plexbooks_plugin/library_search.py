@@ -14,7 +14,7 @@ import re
 import unicodedata
 from array import array
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 _WORD = re.compile(r"[^\W_]+")
 _APOSTROPHES = str.maketrans({"'": "", "`": "", "\u2019": "", "\u2018": "", "\u02bc": ""})
@@ -76,13 +76,26 @@ class LibrarySearch:
         title, which must not list every book.
         """
         ids = self._ids
+        return [ids[row] for row in self._matching_rows(title_part, author_part)]
+
+    def page_of_matches(self, title_part: str, author_part: str, offset: int, limit: int) -> tuple[list[int], int]:
+        """The ids of `matching_ids(...)[offset:offset + limit]`, and how many match in all.
+
+        Only the page's ids are looked up: a common word matches thousands of rows.
+        """
+        rows = self._matching_rows(title_part, author_part)
+        ids = self._ids
+        return [ids[row] for row in rows[offset : offset + limit]], len(rows)
+
+    def _matching_rows(self, title_part: str, author_part: str) -> Sequence[int]:
+        """Positions of the matching rows, ascending (page order)."""
         title_rows = self._titles.rows_containing(title_part) if title_part else []
         author_rows = self._authors.rows_containing(author_part) if author_part else []
         if not author_rows:
-            return [ids[row] for row in title_rows]
+            return title_rows
         if not title_rows:
-            return [ids[row] for row in author_rows]
-        return [ids[row] for row in sorted(set(title_rows).union(author_rows))]
+            return author_rows
+        return sorted(set(title_rows).union(author_rows))
 
 
 class _Column:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     JSON,
@@ -98,6 +98,22 @@ class LibraryItem(Base):
     last_seen_scan: Mapped[int | None] = mapped_column(Integer)
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     row_updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ListedBook(NamedTuple):
+    """One album as the library listing shows it: the columns of `LibraryItem` that pages and the API list."""
+
+    id: int
+    section_id: str
+    rating_key: str
+    guid: str
+    asin: str | None
+    title: str
+    author: str | None
+    narrator: str | None
+    duration: int | None
+    year: int | None
+    thumb: str | None
 
 
 class BookRequest(Base):

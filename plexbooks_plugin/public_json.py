@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from .models import BookRequest, LibraryItem
+from .models import BookRequest, LibraryItem, ListedBook
 
 
-def library_item_json(item: LibraryItem) -> dict[str, Any]:
+def library_item_json(item: LibraryItem | ListedBook) -> dict[str, Any]:
     """The fields of a library item in GET /api/library and `library list --json`."""
     return {
         "rating_key": item.rating_key,

@@ -6,7 +6,8 @@ import pytest
 
 from plexbooks_plugin import store as repo
 from plexbooks_plugin.core import PlexBooksCore
-from plexbooks_plugin.library_search import LibrarySearch
+from plexbooks_plugin.library_search import LibrarySearch, search_text
+from plexbooks_plugin.matching import normalize_author
 from plexbooks_plugin.records import PlexAudiobook
 
 TITLES = [
@@ -58,6 +59,15 @@ def test_the_index_answers_every_query_like_sql(library: PlexBooksCore, per_page
     for q in QUERIES:
         for page in (1, 2, 3):
             assert _page(library, q, page, per_page, search) == _page(library, q, page, per_page, None), (q, page)
+
+
+def test_a_page_of_matches_is_the_slice_of_all_matches(library: PlexBooksCore) -> None:
+    search = library.library_search()
+    for q in QUERIES:
+        everything = search.matching_ids(search_text(q), normalize_author(q))
+        for offset, limit in ((0, 5), (5, 5), (len(everything) - 1, 5), (len(everything) + 3, 5), (0, 1000)):
+            assert search.page_of_matches(search_text(q), normalize_author(q), max(offset, 0), limit) == (
+                everything[max(offset, 0) : max(offset, 0) + limit], len(everything)), (q, offset)
 
 
 def test_the_search_follows_library_changes(library: PlexBooksCore) -> None:

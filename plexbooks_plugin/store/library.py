@@ -8,12 +8,12 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import delete, false, func, or_, select, text, update
+from sqlalchemy import Select, delete, false, func, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..library_search import LibrarySearch, search_text
 from ..matching import Candidate, normalize_author
-from ..models import LibraryItem, utcnow
+from ..models import LibraryItem, ListedBook, utcnow
 from ..records import PlexAudiobook
 from . import bulk as library_bulk
 
@@ -269,6 +269,10 @@ def _like_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
+#: What a listing reads of each row: the listed columns only, as plain rows (no ORM objects to build).
+_LISTED_COLUMNS = tuple(getattr(LibraryItem, name) for name in ListedBook._fields)
+
+
 def library_page(
     session: Session,
     q: str | None,
@@ -276,18 +280,17 @@ def library_page(
     per_page: int,
     search: LibrarySearch | None = None,
     section_id: str | None = None,
-) -> tuple[list[LibraryItem], int]:
+) -> tuple[list[ListedBook], int]:
     """Return one page of the mirrored library (title/author search, one section or all) and the matching total.
 
     With `search` (the in-memory index of the same rows), a search of every section reads only the
     page's rows; a search within one section filters in SQL (the index holds no sections).
     """
     if q and search is not None and section_id is None:
-        ids = search.matching_ids(search_text(q), normalize_author(q))
-        wanted = ids[(page - 1) * per_page : page * per_page]
-        found = {row.id: row for row in session.scalars(select(LibraryItem).where(LibraryItem.id.in_(wanted)))}
-        return [found[i] for i in wanted if i in found], len(ids)
-    query = select(LibraryItem)
+        wanted, total = search.page_of_matches(search_text(q), normalize_author(q), (page - 1) * per_page, per_page)
+        found = {row.id: row for row in _listed(session, select(*_LISTED_COLUMNS).where(LibraryItem.id.in_(wanted)))}
+        return [found[i] for i in wanted if i in found], total
+    query = select(*_LISTED_COLUMNS)
     if section_id is not None:
         query = query.where(LibraryItem.section_id == section_id)
     if q:
@@ -299,10 +302,13 @@ def library_page(
         matches = (column.like(_like_pattern(folded), escape="\\") for column, folded in terms)
         query = query.where(or_(false(), *matches))
     total = int(session.scalar(select(func.count()).select_from(query.subquery())) or 0)
-    rows = session.scalars(
-        query.order_by(LibraryItem.norm_title, LibraryItem.id).offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return list(rows), total
+    ordered = query.order_by(LibraryItem.norm_title, LibraryItem.id).offset((page - 1) * per_page).limit(per_page)
+    return _listed(session, ordered), total
+
+
+def _listed(session: Session, query: Select[Any]) -> list[ListedBook]:
+    """The rows of a `_LISTED_COLUMNS` query as `ListedBook`s."""
+    return [ListedBook(*row) for row in session.execute(query)]
 
 
 def library_search_rows(session: Session) -> Iterator[tuple[int, str, str]]:
