@@ -91,12 +91,10 @@ class PlexBooksCore:
 
     # -- settings ---------------------------------------------------------
 
-    def get_setting(self, key: str, session: Session | None = None) -> str | None:
-        """Read one setting (secrets decrypted), in `session` when given (a request's reads share one)."""
-        if session is not None:
+    def get_setting(self, key: str) -> str | None:
+        """Read one setting (secrets decrypted)."""
+        with self.session() as session:
             return repo.get_setting(session, key, self.box)
-        with self.session() as own:
-            return repo.get_setting(own, key, self.box)
 
     def set_setting(self, key: str, value: str | None) -> None:
         """Validate and store one setting (secrets encrypted)."""
@@ -179,13 +177,13 @@ class PlexBooksCore:
 
     # -- matching index ---------------------------------------------------
 
-    def library_index(self, reads: Session | None = None) -> LibraryIndex:
+    def library_index(self, known_version: int | None = None) -> LibraryIndex:
         """Return the in-memory match index, brought up to date when another scan changed the library.
 
-        `reads`: a session to ask in whether the index is current (a request's reads share one); an
-        update, when one is due, reads in a session of its own.
+        `known_version`: the library's version as the caller read it (a request reads it with its other
+        settings); when it is the index's, no query is made. None: read it here.
         """
-        return self.index_cache.get(self.session, reads)
+        return self.index_cache.get(self.session, known_version)
 
     @property
     def index_rebuilds(self) -> int:
@@ -196,13 +194,13 @@ class PlexBooksCore:
         """Drop the cached index (the next lookup rebuilds it)."""
         self.index_cache.invalidate()
 
-    def library_search(self, reads: Session | None = None) -> LibrarySearch:
+    def library_search(self, known_version: int | None = None) -> LibrarySearch:
         """Return the in-memory word search of the library, rebuilt when the library changed since.
 
-        `reads`: a session to ask in whether the search is current (a request's reads share one); a
-        rebuild, when one is due, reads in a session of its own.
+        `known_version`: the library's version as the caller read it; when it is the search's, no query
+        is made. None: read it here.
         """
-        if reads is not None and self._search is not None and repo.library_version(reads) == self._search_version:
+        if known_version is not None and self._search is not None and known_version == self._search_version:
             return self._search
         with self.session() as session:
             version = repo.library_version(session)

@@ -42,13 +42,13 @@ class IndexCache:
         self._lock = threading.Lock()
 
     def get(
-        self, session_scope: Callable[[], AbstractContextManager[Session]], reads: Session | None = None
+        self, session_scope: Callable[[], AbstractContextManager[Session]], known_version: int | None = None
     ) -> LibraryIndex:
         """Return the index, brought up to date first when another scan changed the library.
 
-        `reads`: a session to ask in whether the index is current; an update reads in `session_scope()`.
+        `known_version`: the library's version as the caller read it (no query when it is the index's).
         """
-        if reads is not None and self._index is not None and repo.library_version(reads) == self._version:
+        if known_version is not None and self._index is not None and known_version == self._version:
             return self._index
         with session_scope() as session:
             version = repo.library_version(session)

@@ -1,13 +1,14 @@
-"""One database session for the reads a request makes before it answers: the API key, the library's version, a page.
+"""One database session for the reads a request makes before it answers: its settings and the page it lists.
 
-Why one: every session costs a pool checkout (a ping first on PostgreSQL), a BEGIN and a COMMIT,
-each a round trip to PostgreSQL. A library word search read in three sessions (18 round trips);
-in this one it needs 6.
+Why: every session costs a pool checkout (a ping first on PostgreSQL), a BEGIN and a COMMIT, each a
+round trip to PostgreSQL, and every setting read one query more. A library word search read the API
+key, the library's version and its page in three sessions (18 round trips); here it reads the
+settings table once and the page in the same session (6).
 
-Only reads that need no fresher copy of an object later in the same request belong here: the
-session's identity map keeps what it loaded until the request ends, and writes go through
-`core.session()` as before. The session is opened on first use and closed (its read transaction
-rolled back) when the app context ends.
+Only reads belong here that need no fresher copy later in the same request: the settings are read
+once, when the request first asks for one, and the session keeps what it loaded until the request
+ends. Writes go through `core.session()` as before. The session is opened on first use and closed
+(its read transaction rolled back) when the app context ends.
 """
 
 from __future__ import annotations
@@ -15,23 +16,42 @@ from __future__ import annotations
 from flask import Flask, g
 from sqlalchemy.orm import Session
 
+from . import store as repo
+from .const import SettingKey
+from .models import Setting
 from .state import get_core
 
-_G_KEY = "plexbooks_request_reads"
+_SESSION_KEY = "plexbooks_request_reads"
+_SETTINGS_KEY = "plexbooks_request_settings"
 
 
 def request_reads() -> Session:
     """The current app context's read session, opened on first use."""
-    session: Session | None = g.get(_G_KEY)
+    session: Session | None = g.get(_SESSION_KEY)
     if session is None:
         session = get_core().db.sessionmaker()
-        setattr(g, _G_KEY, session)
+        setattr(g, _SESSION_KEY, session)
     return session
+
+
+def request_setting(key: str) -> str | None:
+    """A setting (decrypted when secret) as the settings table stood when this request first read it."""
+    rows: dict[str, Setting] | None = g.get(_SETTINGS_KEY)
+    if rows is None:
+        rows = repo.all_settings(request_reads())
+        setattr(g, _SETTINGS_KEY, rows)
+    return repo.setting_from(rows.get, key, get_core().box)
+
+
+def request_library_version() -> int:
+    """The library's version counter as this request read it (whether the in-memory indexes are current)."""
+    return int(request_setting(SettingKey.LIBRARY_VERSION) or 0)
 
 
 def close_request_reads(_error: BaseException | None = None) -> None:
     """Close the read session of the ending app context, if it opened one."""
-    session: Session | None = g.pop(_G_KEY, None)
+    g.pop(_SETTINGS_KEY, None)
+    session: Session | None = g.pop(_SESSION_KEY, None)
     if session is not None:
         session.close()
 

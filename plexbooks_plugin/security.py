@@ -34,8 +34,8 @@ from werkzeug.wrappers import Response
 
 from .auth.users import ROLE_ADMIN, ROLE_USER, current_plexbooks_user
 from .errors import PlexbooksError
-from .request_reads import request_reads
-from .state import SlidingWindowLimiter, get_core, get_state
+from .request_reads import request_setting
+from .state import SlidingWindowLimiter, get_state
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -131,7 +131,7 @@ def api_key_status() -> bool | None:
         return None
     if "plexbooks_api_key_ok" not in g:
         try:
-            expected = get_core().get_setting("api_key", request_reads())
+            expected = request_setting("api_key")
         except PlexbooksError:  # an undecryptable key is a key that cannot match
             expected = None
         g.plexbooks_api_key_ok = api_key_matches(presented, expected)

@@ -65,6 +65,26 @@ def test_a_word_search_reads_in_one_connection_and_gives_it_back(app: Flask) -> 
     assert checked_out_now(app) == 0
 
 
+def test_a_word_search_asks_two_queries_settings_once(app: Flask) -> None:
+    headers = set_api_key(app)
+    client = app.test_client()
+    assert client.get("/plexbooks/api/library?q=dune", headers=headers).status_code == 200  # builds the search
+    statements: list[str] = []
+
+    def executed(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        statements.append(" ".join(statement.split()))
+
+    engine = app_core(app).db.engine
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        assert client.get("/plexbooks/api/library?q=dune", headers=headers).get_json()["total"] == 2
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    # The settings table once (the API key and the library's version), then the page's rows.
+    assert len(statements) == 2, statements
+    assert "FROM plexbooks_settings" in statements[0] and "plexbooks_library" in statements[1]
+
+
 def test_an_availability_call_reads_in_one_connection(app: Flask) -> None:
     headers = set_api_key(app)
     client = app.test_client()

@@ -91,3 +91,25 @@ def test_secret_key_resolution(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, 
     assert key_file.read_text() == generated and len(generated) > 40
     assert key_file.stat().st_mode & 0o777 == 0o600
     assert ring({}).primary.secret == generated  # generated once, then reused
+
+
+def test_a_settings_snapshot_reads_what_get_setting_reads(core: PlexBooksCore) -> None:
+    """`all_settings` + `setting_from` (how a request reads its settings) answers every key like `get_setting`."""
+    from plexbooks_plugin.models import Setting
+    from plexbooks_plugin.settings import SPECS
+
+    core.set_settings({"plex_url": "http://plex.local:32400", "plex_token": "tok-secret", "api_key": "k" * 24,
+                       "full_scan_hours": "12", "realtime": "off"})
+    with core.session() as session:
+        # An older install's row under the legacy key, read through library_ids and its alias library_id.
+        session.add(Setting(key="library_id", value="7", is_secret=False))
+        repo.bump_library_version(session)
+    with core.session() as session:
+        snapshot = repo.all_settings(session)
+        assert snapshot["plex_token"].value != "tok-secret"  # still encrypted in the snapshot
+        for key in SPECS:
+            assert repo.setting_from(snapshot.get, key, core.box) == repo.get_setting(session, key, core.box), key
+        assert repo.setting_from(snapshot.get, "library_id", core.box) == "7"
+        assert repo.setting_from(snapshot.get, "plex_token", core.box) == "tok-secret"
+        with pytest.raises(ConfigError):  # a secret without the box: refused, as by get_setting
+            repo.setting_from(snapshot.get, "plex_token")

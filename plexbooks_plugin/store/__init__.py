@@ -74,6 +74,7 @@ from .sessions import (
     user_session_ids,
 )
 from .settings import (
+    all_settings,
     bump_library_version,
     get_json_setting,
     get_or_create_client_identifier,
@@ -83,6 +84,7 @@ from .settings import (
     set_json_setting,
     set_setting,
     set_settings,
+    setting_from,
 )
 from .users import (
     get_user,
@@ -106,6 +108,7 @@ __all__ = [
     "UpsertResult",
     "acquire_lease",
     "add_login_session",
+    "all_settings",
     "analyze_library",
     "bump_library_version",
     "cancel_scan_run",
@@ -165,6 +168,7 @@ __all__ = [
     "set_request_status",
     "set_setting",
     "set_settings",
+    "setting_from",
     "start_scan_run",
     "touch_seen",
     "update_scan_progress",

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -21,13 +23,18 @@ _LEGACY_ROWS: dict[str, str] = {SettingKey.LIBRARY_IDS: SettingKey.LIBRARY_ID}
 
 def get_setting(session: Session, key: str, box: SecretBox | None = None) -> str | None:
     """Return a setting's value (decrypted when secret), its default when unset; an alias gives the first value."""
+    return setting_from(lambda name: session.get(Setting, name), key, box)
+
+
+def setting_from(lookup: Callable[[str], Setting | None], key: str, box: SecretBox | None = None) -> str | None:
+    """`get_setting` over the rows `lookup` finds by key (a session's, or a snapshot from `all_settings`)."""
     spec = setting_specs.spec_for(key)
     if spec.alias_of is not None:
-        value = get_setting(session, spec.alias_of, box)
+        value = setting_from(lookup, spec.alias_of, box)
         return None if value is None else value.split(",")[0]
-    row = session.get(Setting, key)
+    row = lookup(key)
     if row is None and key in _LEGACY_ROWS:
-        row = session.get(Setting, _LEGACY_ROWS[key])
+        row = lookup(_LEGACY_ROWS[key])
     if row is None or row.value is None:
         return spec.default
     if row.is_secret:
@@ -35,6 +42,11 @@ def get_setting(session: Session, key: str, box: SecretBox | None = None) -> str
             raise ConfigError(f"{key} is encrypted and no secret key was given to read it")
         return box.decrypt(row.value)
     return row.value
+
+
+def all_settings(session: Session) -> dict[str, Setting]:
+    """Every stored setting row by key, in one query (what a request reads its settings from)."""
+    return {row.key: row for row in session.scalars(select(Setting))}
 
 
 def set_setting(session: Session, key: str, value: str | None, box: SecretBox | None = None) -> None:

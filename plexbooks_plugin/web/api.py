@@ -12,7 +12,7 @@ from .. import store as repo
 from ..auth.users import current_plexbooks_user
 from ..models import REQUEST_STATUSES, SCAN_KINDS, BookRequest
 from ..public_json import library_item_json, request_json
-from ..request_reads import request_reads
+from ..request_reads import request_library_version, request_reads
 from ..scanning import cancel_scan, confirm_pending_removal, pending_removal, start_scan
 from ..security import ROLE_ADMIN, admin_required, current_role, user_required
 from ..services.libraries import library_choices
@@ -128,9 +128,9 @@ def api_library() -> ResponseReturnValue:
     section_id = (request.args.get("library") or "").strip() or None
     if section_id is not None and not (section_id.isascii() and section_id.isdigit()):
         abort_json(400, "invalid_field", "library must be a library section id (a number)", field="library")
-    reads = request_reads()
-    search = get_core().library_search(reads) if q else None  # the in-memory index: same answers, no table scan
-    items, total = repo.library_page(reads, q, page, per_page, search, section_id=section_id)
+    # The in-memory word index: the same answers, no table scan.
+    search = get_core().library_search(request_library_version()) if q else None
+    items, total = repo.library_page(request_reads(), q, page, per_page, search, section_id=section_id)
     body = {"items": [library_item_json(item) for item in items], "total": total, "page": page, "per_page": per_page}
     return jsonify(body)
 
@@ -148,7 +148,7 @@ def api_availability() -> ResponseReturnValue:
         abort_json(400, "too_many_books", f"ask about at most {limit} books per call (got {len(books)})",
                    field="books", limit=limit)
     questions = [_book_fields(book, f"books[{i}]") for i, book in enumerate(books)]
-    index = get_core().library_index(request_reads())
+    index = get_core().library_index(request_library_version())
     return jsonify({"results": [availability(index, book) for book in questions]})
 
 
