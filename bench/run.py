@@ -419,11 +419,9 @@ ROWS: tuple[Row, ...] = (
     Row("9 scaling", "its CPU", "s", lambda r: _get(r, "scale", "first_cpu_s")),
     Row("9 scaling", "peak RSS at the scale size", "MB", lambda r: _get(r, "scale", "peak_rss_mb"), "<= 150 MB",
         lambda v: v <= 150),
-    Row("9 scaling", "scale / main size: wall time", "x",
-        lambda r: _scale_ratio(r, "first_s"), "<= 2.1x",
+    Row("9 scaling", "scale / main size: wall time", "x", lambda r: _scale_ratio(r, "first_s"), "<= 2.1x",
         lambda v: v <= 2.1),
-    Row("9 scaling", "scale / main size: CPU", "x",
-        lambda r: _scale_ratio(r, "first_cpu_s")),
+    Row("9 scaling", "scale / main size: CPU", "x", lambda r: _scale_ratio(r, "first_cpu_s")),
     *_figures("10 levers (CPU)", "levers", "s", (
         ("decode_json_cpu_s", "decode every page: json"),
         ("decode_orjson_cpu_s", "decode every page: orjson"),
