@@ -11,6 +11,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -243,15 +244,16 @@ class PlexBooksCore:
         log.info("library index (%s) and search ready: %d albums in %.2f s", "loaded" if loaded else "built",
                  len(index), time.perf_counter() - started)
 
+    def warm_up_or_log(self, *, loaded: bool | None = None) -> None:
+        """Run `warm_up`; a failure is logged, not raised (the first request builds instead)."""
+        try:
+            self.warm_up(loaded=loaded)
+        except Exception:
+            log.exception("preparing the library index at start failed; the first request builds it")
+
     def warm_up_in_background(self, *, loaded: bool | None = None) -> threading.Thread:
-        """Run `warm_up` in a daemon thread (a failure is logged: the first request builds instead)."""
-
-        def run() -> None:
-            try:
-                self.warm_up(loaded=loaded)
-            except Exception:
-                log.exception("preparing the library index at start failed; the first request builds it")
-
-        thread = threading.Thread(target=run, name="plexbooks-warm-up", daemon=True)
+        """Run `warm_up_or_log` in a daemon thread."""
+        thread = threading.Thread(target=partial(self.warm_up_or_log, loaded=loaded), name="plexbooks-warm-up",
+                                  daemon=True)
         thread.start()
         return thread

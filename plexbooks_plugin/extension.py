@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from functools import partial
@@ -12,7 +11,7 @@ from typing import Any
 
 from flask import Flask, current_app, has_app_context
 
-from . import request_reads, scheduler_start
+from . import request_reads, scheduler_start, serving
 from .auth.install import init_auth
 from .core import DEFAULT_PLEX_APP_URL, DEFAULT_PLEX_TV_URL, PlexBooksCore
 from .data_dir import default_database_dir
@@ -37,9 +36,18 @@ def default_database_url(app: Flask) -> str:
     return f"sqlite:///{default_database_dir(app.instance_path) / 'plexbooks.db'}"
 
 
-def _is_reloader_parent(app: Flask) -> bool:
-    """Werkzeug's reloader runs the app twice; only the child (WERKZEUG_RUN_MAIN) should schedule."""
-    return bool(app.debug) and os.environ.get("WERKZEUG_RUN_MAIN") != "true"
+def warm_up(core: PlexBooksCore) -> None:
+    """Get the availability index and the word search ready before any request needs them."""
+    # Loading a saved index takes a fraction of a second: done before the host serves, so the first
+    # request after a restart finds it.
+    loaded = core.load_saved_index()
+    if serving.in_gunicorn_master():
+        # No thread in a process that forks: a worker forked while the warm-up thread wrote a log line
+        # waited forever on the stream's lock. The master warms up first; the workers inherit it all.
+        core.warm_up_or_log(loaded=loaded)
+    else:
+        # Syncing the index (or a first build) and the word search go on while the host serves.
+        core.warm_up_in_background(loaded=loaded)
 
 
 def host_app_context(app: Flask) -> AbstractContextManager[Any]:
@@ -101,13 +109,10 @@ class PlexBooks:
         init_auth(app, state)
         request_reads.init_app(app)
         app.register_blueprint(plexbooks_blueprint, url_prefix=state.url_prefix)
-        if app.config["PLEXBOOKS_WARM_UP"] and not _is_reloader_parent(app):
+        if app.config["PLEXBOOKS_WARM_UP"] and not serving.is_reloader_parent(app):
             core.index_file = default_database_dir(app.instance_path) / INDEX_FILE_NAME
-            # Loading a saved index takes a fraction of a second: done before the host serves, so
-            # the first request after a restart finds it; syncing it (or a first build) and the
-            # word search go on in the background.
-            core.warm_up_in_background(loaded=core.load_saved_index())
+            warm_up(core)
 
-        if app.config["PLEXBOOKS_SCHEDULER"] and not _is_reloader_parent(app):
+        if app.config["PLEXBOOKS_SCHEDULER"] and not serving.is_reloader_parent(app):
             scheduler_start.install(app, state)
 

@@ -18,7 +18,6 @@ import atexit
 import logging
 import os
 import socket
-import sys
 import threading
 import uuid
 from collections.abc import Callable
@@ -26,36 +25,12 @@ from dataclasses import replace
 from functools import partial
 from typing import Any
 
-import click
 from flask import Flask
-from flask.cli import FlaskGroup
 
 from .scheduler import DEFAULT_JOBS, PlexBooksScheduler
+from .serving import in_flask_cli_command, in_gunicorn_master
 
 log = logging.getLogger(__name__)
-
-
-def in_flask_cli_command() -> bool:
-    """Whether the app is being loaded by a ``flask`` command other than ``flask run``."""
-    context = click.get_current_context(silent=True)
-    if context is None:
-        return False
-    if not isinstance(context.find_root().command, FlaskGroup):
-        return False  # another click program (``plexbooks demo``, a host's own CLI) that serves
-    return context.info_name != "run"
-
-
-def in_gunicorn_master() -> bool:
-    """Whether gunicorn is preloading the app in its master (``--preload``), before forking workers."""
-    if "gunicorn" not in sys.modules:
-        return False
-    frame = sys._getframe(1)
-    while frame is not None:
-        code = frame.f_code
-        if code.co_name == "setup" and code.co_filename.endswith(os.path.join("gunicorn", "arbiter.py")):
-            return True
-        frame = frame.f_back  # type: ignore[assignment]
-    return False
 
 
 def run_in_app_context(app: Flask, func: Callable[[Any], Any], core: Any) -> Any:
